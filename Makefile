@@ -1,0 +1,66 @@
+# Two commands set up a fresh machine: `make run` serves the shipped model, `make test` tests it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
+export MNIST_DIR
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: help install run test test-browser train train-mlp evaluate bench bench-uploads lint format clean
+
+help:
+	@echo "make run       install if needed, then serve the shipped model on port 8000"
+	@echo "make test      install if needed, then run the test suite"
+	@echo "make test-browser  only the browser tests (installs Debian's chromium if missing)"
+	@echo "make train     retrain the shipped model (models/) from MNIST_DIR=$(MNIST_DIR)"
+	@echo "make evaluate  score models/mnist.keras on the 10,000 MNIST test images"
+	@echo "make bench     throughput and latency against the HTTP ceiling (needs wrk)"
+	@echo "make lint      ruff and mypy"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m app
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+# The browser tests need Debian's Chromium (Playwright cannot download its own browser here).
+test-browser: $(STAMP)
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	$(BIN)/pytest -m browser
+
+train: $(STAMP)
+	$(BIN)/python -m training.train --arch cnn --data $(MNIST_DIR) --out models
+
+train-mlp: $(STAMP)
+	$(BIN)/python -m training.train --arch mlp --data $(MNIST_DIR) --out models/mlp
+
+evaluate: $(STAMP)
+	$(BIN)/python -m training.evaluate models/mnist.keras --data $(MNIST_DIR)
+
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.throughput --baseline --metrics-off
+
+bench-uploads: $(STAMP)
+	$(BIN)/python -m bench.realistic_uploads --data $(MNIST_DIR)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app training tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output

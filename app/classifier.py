@@ -1,0 +1,146 @@
+"""The served model: load once, then preprocess, predict and postprocess each request's digits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.batching import BatchObserver, MicroBatcher
+from app.config import Settings
+from app.errors import ModelLoadError, ModelNotFoundError
+from app.imaging.decode import decode_grayscale
+from app.imaging.normalize import normalize_digit
+from app.runtime import Runtime, batch_buckets, build_runtime, check_equal, load_keras_model, pin_threads
+from app.schemas import ModelInfo, Prediction
+
+logger = logging.getLogger(__name__)
+
+METADATA_FILE = "mnist.json"
+
+
+def _read_metadata(model_path: Path) -> dict[str, Any]:
+    path = model_path.with_name(METADATA_FILE)
+    try:
+        metadata: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise ModelLoadError(f"{path}: metadata file missing beside the model") from exc
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{path}: unreadable metadata ({exc})") from exc
+    for key in ("version", "architecture", "input"):
+        if key not in metadata:
+            raise ModelLoadError(f"{path}: metadata lacks {key!r}")
+    return metadata
+
+
+class DigitClassifier:
+    """Wraps a runtime and its micro-batcher with MNIST preprocessing and response shaping.
+
+    ``ready`` turns true only after every batch size has been warmed up, and false again as soon
+    as shutdown begins.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        metadata: dict[str, Any],
+        sha256: str,
+        settings: Settings,
+        max_difference: float,
+    ) -> None:
+        self.runtime = runtime
+        self.metadata = metadata
+        self.sha256 = sha256
+        self.name = str(metadata.get("name", "mnist"))
+        self.version = str(metadata["version"])
+        self.max_difference = max_difference
+        self._settings = settings
+        self._batcher: MicroBatcher | None = None
+        self.ready = False
+
+    @classmethod
+    def load(cls, settings: Settings) -> DigitClassifier:
+        """Read the model and its metadata, build the runtime and check it answers as Keras does."""
+        model_path = settings.model_path
+        if not model_path.is_file():
+            raise ModelLoadError(f"{model_path}: no such model file")
+        metadata = _read_metadata(model_path)
+        sha256 = hashlib.sha256(model_path.read_bytes()).hexdigest()
+        if metadata.get("sha256") not in (None, sha256):
+            logger.warning("%s: sha256 differs from its metadata; was the model replaced?", model_path)
+        pin_threads(settings.inference_threads)
+        model = load_keras_model(model_path)
+        runtime = build_runtime(model, settings.runtime, settings.max_batch_size, settings.inference_threads)
+        difference = check_equal(model, runtime, settings.max_batch_size)
+        return cls(runtime, metadata, sha256, settings, difference)
+
+    @property
+    def runtime_batch_limit(self) -> int:
+        """The largest batch the runtime takes in one call."""
+        return self._settings.max_batch_size
+
+    def start(self, observer: BatchObserver | None = None) -> None:
+        """Start the batcher and run every batch size once, so no request pays for a first call."""
+        self._batcher = MicroBatcher(
+            self.runtime, self._settings.max_batch_size, self._settings.batch_wait_ms / 1000, observer
+        )
+        self._batcher.start()
+        for size in batch_buckets(self._settings.max_batch_size):
+            self._batcher.run_sync(np.zeros((size, 28, 28, 1), dtype=np.float32))
+        self.ready = True
+
+    async def stop(self) -> None:
+        """Report not ready at once, then finish the requests already queued."""
+        self.ready = False
+        if self._batcher is not None:
+            await self._batcher.stop()
+
+    @staticmethod
+    def preprocess_image(data: bytes, max_pixels: int) -> np.ndarray:
+        """Image bytes of any format, size and polarity to an MNIST-style ``(28, 28)`` in 0-1."""
+        return normalize_digit(decode_grayscale(data, max_pixels))
+
+    async def predict(self, digits: np.ndarray) -> np.ndarray:
+        """Probabilities ``(n, 10)`` for ``(n, 28, 28)`` digits in 0-1, micro-batched."""
+        assert self._batcher is not None, "start() the classifier before predicting"
+        batch = np.ascontiguousarray(digits, dtype=np.float32)[..., np.newaxis]
+        return await self._batcher.predict(batch)
+
+    def postprocess(self, probabilities: np.ndarray) -> list[Prediction]:
+        digits = probabilities.argmax(axis=1)
+        return [
+            Prediction(
+                digit=int(digit),
+                confidence=float(row[digit]),
+                probabilities=row.tolist(),
+                model_version=self.version,
+            )
+            for digit, row in zip(digits, probabilities, strict=True)
+        ]
+
+    def check_served(self, name: str, version: str | None = None) -> None:
+        """Raise 404 unless ``name`` (and ``version``, when given) is the model being served."""
+        if name != self.name or version not in (None, self.version):
+            wanted = f"{name!r}" + (f" version {version!r}" if version is not None else "")
+            raise ModelNotFoundError(f"model {wanted} not found; serving {self.name!r} version {self.version!r}")
+
+    def info(self) -> ModelInfo:
+        meta = self.metadata
+        return ModelInfo(
+            name=self.name,
+            version=self.version,
+            architecture=meta["architecture"],
+            parameters=meta.get("parameters"),
+            flops_per_image=meta.get("flops_per_image"),
+            test_accuracy=meta.get("test_accuracy"),
+            per_class_accuracy=meta.get("per_class_accuracy"),
+            input=meta["input"],
+            trained_at=meta.get("trained_at"),
+            sha256=self.sha256,
+            runtime=self.runtime.name,
+            device=self.runtime.device,
+        )

@@ -1,0 +1,60 @@
+"""Every setting of the service, read from the environment (and an optional ``.env``) in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.runtime import RuntimeName
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Service configuration; each field is the upper-cased environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", protected_namespaces=())
+
+    model_path: Path = Field(
+        Path("models/mnist.keras"), description="Keras model file; its mnist.json metadata lies beside it"
+    )
+    host: str = "0.0.0.0"
+    port: int = Field(8000, ge=0, le=65535, description="0 picks a free port")
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="comma-separated origins allowed by CORS; empty turns CORS off"
+    )
+
+    max_body_bytes: int = Field(10 * MIB, gt=0, description="largest request body accepted")
+    max_image_pixels: int = Field(
+        25_000_000, gt=0, description="largest image (width x height) decoded; checked before decoding"
+    )
+    max_batch_size: int = Field(64, gt=0, description="most digits in one batch request, and in one micro-batch")
+
+    metrics_enabled: bool = Field(True, description="serve Prometheus metrics at /metrics")
+
+    runtime: RuntimeName = Field(
+        "auto",
+        description="auto (GPU if TensorFlow sees one, else TF Lite), tflite, tensorflow-cpu, tensorflow-gpu",
+    )
+    inference_threads: int = Field(1, gt=0, description="threads TF Lite / TensorFlow may use per batch")
+    batch_wait_ms: float = Field(
+        0.0, ge=0.0, description="extra time a micro-batch waits to gather requests (0: take what is queued)"
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

@@ -1,0 +1,118 @@
+"""Image bytes to a grayscale array, safely: formats allow-listed, size checked before decoding.
+
+The result is float32 luminance 0-255 at a working resolution no larger than needed to find the
+digit; transparency is resolved here, so callers never see an alpha channel.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from app.errors import (
+    EmptyBodyError,
+    ImageTooLargeError,
+    InvalidImageError,
+    NoDigitFoundError,
+    UnsupportedMediaTypeError,
+)
+
+# Formats users upload; MPO is what many phone cameras call their JPEGs.
+SUPPORTED_FORMATS = ("PNG", "JPEG", "MPO", "BMP", "GIF", "TIFF", "WEBP")
+SUPPORTED_FORMATS_TEXT = "PNG, JPEG, BMP, GIF, TIFF or WebP"
+# Longest side the digit finder works at: enough for a small digit in a large photo, cheap to process.
+WORKING_SIDE = 640
+# Signatures of documents people send by mistake, to answer "unsupported" rather than "corrupt".
+KNOWN_UNSUPPORTED = {b"%PDF": "PDF", b"<svg": "SVG", b"<?xml": "SVG/XML"}
+OPAQUE_ALPHA = 0.5
+
+
+def _unsupported_kind(data: bytes) -> str | None:
+    head = data[:256].lstrip()
+    return next((kind for magic, kind in KNOWN_UNSUPPORTED.items() if head.startswith(magic)), None)
+
+
+def open_image(data: bytes, max_pixels: int) -> Image.Image:
+    """Parse the header only and enforce the format allow-list and the pixel limit."""
+    if not data:
+        raise EmptyBodyError("the image is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        if isinstance(exc, UnidentifiedImageError):
+            kind = _unsupported_kind(data)
+            if kind:
+                raise UnsupportedMediaTypeError(
+                    f"{kind} is not supported; send a {SUPPORTED_FORMATS_TEXT} image"
+                ) from exc
+            raise InvalidImageError(
+                f"not a recognisable image ({len(data)} bytes); send a {SUPPORTED_FORMATS_TEXT} image"
+            ) from exc
+        raise ImageTooLargeError(
+            f"image too large: its header declares over {Image.MAX_IMAGE_PIXELS:,} pixels; the limit is {max_pixels:,}"
+        ) from exc
+    except Exception as exc:  # Pillow's plugins raise many kinds on hostile headers
+        raise InvalidImageError(f"unreadable image header: {exc}") from exc
+    if image.format not in SUPPORTED_FORMATS:
+        raise UnsupportedMediaTypeError(
+            f"{image.format} images are not supported; send a {SUPPORTED_FORMATS_TEXT} image"
+        )
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageTooLargeError(f"image is {width}x{height} = {width * height:,} pixels; the limit is {max_pixels:,}")
+    if width < 1 or height < 1:
+        raise InvalidImageError(f"image has no pixels ({width}x{height})")
+    return image
+
+
+def _load_reduced(image: Image.Image) -> Image.Image:
+    """Decode the first frame, letting JPEG decode straight at reduced scale when the image is large."""
+    image.draft(image.mode, (WORKING_SIDE, WORKING_SIDE))
+    try:
+        image.load()
+        oriented = ImageOps.exif_transpose(image)
+    except Exception as exc:  # truncated or corrupt data surfaces only on decode
+        raise InvalidImageError(f"corrupt or truncated {image.format} image: {exc}") from exc
+    if max(oriented.size) > WORKING_SIDE:
+        oriented = oriented.copy()
+        oriented.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
+    return oriented
+
+
+def _flatten_alpha(image: Image.Image) -> np.ndarray:
+    """Luminance with transparent pixels turned into background.
+
+    A canvas export is typically ink strokes on a fully transparent background whose hidden colour
+    is black. Transparent pixels take the colour opposite to the opaque (ink) pixels, so they read
+    as paper whatever the ink colour.
+    """
+    luminance_alpha = np.asarray(image.convert("LA"), dtype=np.float32)
+    luminance, alpha = luminance_alpha[..., 0], luminance_alpha[..., 1] / 255.0
+    opaque = alpha >= OPAQUE_ALPHA
+    if not opaque.any():
+        raise NoDigitFoundError("the image is fully transparent")
+    if opaque.all():
+        return luminance
+    background = 255.0 if float(luminance[opaque].mean()) < 128.0 else 0.0
+    composited: np.ndarray = luminance * alpha + background * (1.0 - alpha)
+    return composited
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+
+
+def decode_grayscale(data: bytes, max_pixels: int) -> np.ndarray:
+    """Decode ``data`` into float32 luminance 0-255, oriented upright, alpha flattened."""
+    image = _load_reduced(open_image(data, max_pixels))
+    if _has_alpha(image):
+        return _flatten_alpha(image)
+    try:
+        return np.asarray(image.convert("L"), dtype=np.float32)
+    except Exception as exc:
+        raise InvalidImageError(f"cannot convert {image.mode} image to grayscale: {exc}") from exc

@@ -1,0 +1,92 @@
+"""The application factory and its lifespan: load and warm the model, then serve.
+
+``uvicorn app.main:app`` serves the module-level ``app``; tests call ``create_app(settings)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from app.classifier import DigitClassifier
+from app.config import Settings, get_settings
+from app.errors import install_error_handlers
+from app.metrics import Metrics, MetricsMiddleware
+from app.middleware import BodySizeLimitMiddleware, ConciseStartupFailureMiddleware
+from app.routers import health, metrics, model, open_inference, page, predict, tf_serving
+
+logger = logging.getLogger("app")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s:  %(name)s: %(message)s")
+    app.state.started_at = time.monotonic()
+    classifier = DigitClassifier.load(settings)
+    classifier.start(observer=app.state.metrics.observe_batch if settings.metrics_enabled else None)
+    app.state.metrics.set_model(
+        classifier.version,
+        classifier.metadata["architecture"],
+        classifier.runtime.name,
+        classifier.runtime.device,
+        classifier.metadata.get("test_accuracy"),
+    )
+    app.state.classifier = classifier
+    logger.info(
+        "serving %s model version %s from %s with %s on %s (max difference from Keras %.1g), ready in %.1f s",
+        classifier.metadata["architecture"],
+        classifier.version,
+        settings.model_path,
+        classifier.runtime.name,
+        classifier.runtime.device,
+        classifier.max_difference,
+        time.monotonic() - app.state.started_at,
+    )
+    try:
+        yield
+    finally:
+        await classifier.stop()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="MNIST digit service",
+        summary="Handwritten-digit prediction from images or MNIST pixel arrays.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    app.include_router(page.router)
+    app.mount("/static", StaticFiles(directory=page.STATIC_DIR), name="static")
+    app.include_router(predict.router)
+    app.include_router(health.router)
+    app.include_router(model.router)
+    app.include_router(open_inference.router)
+    app.include_router(tf_serving.router)
+    if settings.metrics_enabled:
+        app.include_router(metrics.router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.metrics_enabled:
+        app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(ConciseStartupFailureMiddleware)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,109 @@
+"""Prometheus metrics: HTTP traffic by route, micro-batching, the model, and the process.
+
+Each app gets a registry of its own, so several apps in one process (tests) never collide.
+Requests are labelled by route template (``/v2/models/{model_name}/infer``), never by raw path,
+so scanners probing random URLs cannot blow up the number of series.
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+UNMATCHED = "unmatched"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        self.requests = Counter(
+            "mnist_http_requests_total", "HTTP requests answered", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "mnist_http_request_duration_seconds",
+            "Time from request to the end of the response",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.in_flight = Gauge("mnist_http_requests_in_flight", "Requests being handled", registry=self.registry)
+        self.batch_size = Histogram(
+            "mnist_inference_batch_size", "Digits per micro-batch", buckets=BATCH_BUCKETS, registry=self.registry
+        )
+        self.inference_seconds = Histogram(
+            "mnist_inference_duration_seconds",
+            "Model time per micro-batch",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.queue_wait_seconds = Histogram(
+            "mnist_inference_queue_wait_seconds",
+            "Time a batch's oldest request waited before inference",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.model_info = Gauge(
+            "mnist_model_info",
+            "The served model (value 1)",
+            ["version", "architecture", "runtime", "device"],
+            registry=self.registry,
+        )
+        self.model_accuracy = Gauge(
+            "mnist_model_test_accuracy", "The served model's MNIST test accuracy", registry=self.registry
+        )
+
+    def observe_batch(self, size: int, queue_wait: float, inference: float) -> None:
+        self.batch_size.observe(size)
+        self.queue_wait_seconds.observe(queue_wait)
+        self.inference_seconds.observe(inference)
+
+    def set_model(self, version: str, architecture: str, runtime: str, device: str, accuracy: float | None) -> None:
+        self.model_info.clear()
+        self.model_info.labels(version, architecture, runtime, device).set(1)
+        if accuracy is not None:
+            self.model_accuracy.set(accuracy)
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request by method, route template and status."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def send_recording_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, send_recording_status)
+        finally:
+            self.metrics.in_flight.dec()
+            route = scope.get("route")
+            template = getattr(route, "path", UNMATCHED)
+            method = scope["method"]
+            self.metrics.requests.labels(method, template, str(status)).inc()
+            self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)

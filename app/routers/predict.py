@@ -1,0 +1,113 @@
+"""The native prediction API: one digit, or a batch, in JSON or as images."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from app.deps import ClassifierDep, SettingsDep
+from app.examples import example_pixels
+from app.inputs import read_digit, read_digits
+from app.schemas import BatchPrediction, ErrorBody, Prediction
+
+router = APIRouter(tags=["predict"])
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "malformed JSON, empty body, or an undecodable image",
+        413: "body, image or batch over its limit",
+        415: "unsupported content type or image format",
+        422: "wrong field, array shape or values, or no digit in the image",
+        503: "model not ready",
+    }.items()
+}
+_IMAGE_FILE = {"type": "string", "format": "binary"}
+_PIXELS_SCHEMA = {
+    "description": "784 numbers, or 28 rows of 28; 0-255, or 0-1 floats; white digit on black",
+    "type": "array",
+    "items": {"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}}]},
+}
+
+
+def _predict_body() -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["pixels"],
+                        "properties": {"pixels": _PIXELS_SCHEMA},
+                    },
+                    "example": {"pixels": example_pixels()},
+                },
+                "multipart/form-data": {
+                    "schema": {"type": "object", "required": ["file"], "properties": {"file": _IMAGE_FILE}},
+                },
+                "image/png": {"schema": _IMAGE_FILE},
+                "image/jpeg": {"schema": _IMAGE_FILE},
+                "image/*": {"schema": _IMAGE_FILE},
+            },
+        }
+    }
+
+
+def _batch_body() -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["instances"],
+                        "properties": {"instances": {"type": "array", "items": _PIXELS_SCHEMA}},
+                    },
+                    "example": {"instances": [example_pixels(), example_pixels()]},
+                },
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "array", "items": _IMAGE_FILE}},
+                    },
+                },
+            },
+        }
+    }
+
+
+@router.post(
+    "/predict",
+    summary="Predict one digit",
+    description=(
+        "Send a photo, scan or drawing of one digit (PNG, JPEG, BMP, GIF, TIFF, WebP: any size, "
+        "either polarity) as a multipart `file` or as the raw body with an `image/*` type, or MNIST "
+        'pixels as JSON `{"pixels": [...]}`.'
+    ),
+    responses=ERROR_RESPONSES,
+    openapi_extra=_predict_body(),
+)
+async def predict(request: Request, classifier: ClassifierDep, settings: SettingsDep) -> Prediction:
+    digits = await read_digit(request, settings)
+    probabilities = await classifier.predict(digits)
+    return classifier.postprocess(probabilities)[0]
+
+
+@router.post(
+    "/predict/batch",
+    summary="Predict several digits",
+    description=(
+        'JSON `{"instances": [pixels, ...]}` or multipart with several `file` parts; predictions '
+        "come back in request order. At most `MAX_BATCH_SIZE` digits."
+    ),
+    responses=ERROR_RESPONSES,
+    openapi_extra=_batch_body(),
+)
+async def predict_batch(request: Request, classifier: ClassifierDep, settings: SettingsDep) -> BatchPrediction:
+    digits = await read_digits(request, settings)
+    probabilities = await classifier.predict(digits)
+    return BatchPrediction(predictions=classifier.postprocess(probabilities))

@@ -1,0 +1,154 @@
+// The demo page: draw or upload a digit, send it to POST /predict, show the answer.
+"use strict";
+
+const STROKE_FRACTION = 0.075; // pen width as a fraction of the canvas side: MNIST-like strokes
+const DEBOUNCE_MS = 250;
+
+const pad = document.getElementById("pad");
+const context = pad.getContext("2d");
+const digitText = document.getElementById("digit");
+const confidenceText = document.getElementById("confidence");
+const errorText = document.getElementById("error");
+const bars = document.getElementById("bars");
+const preview = document.getElementById("preview");
+let drawing = false;
+let hasInk = false;
+let debounce = null;
+let lastPoint = null;
+
+function clearPad() {
+  context.fillStyle = "#fff";
+  context.fillRect(0, 0, pad.width, pad.height);
+  hasInk = false;
+}
+
+function showError(message) {
+  errorText.textContent = message;
+  errorText.hidden = false;
+}
+
+function showPrediction(result) {
+  errorText.hidden = true;
+  digitText.textContent = String(result.digit);
+  confidenceText.textContent = `Confidence ${(result.confidence * 100).toFixed(1)}%`;
+  bars.replaceChildren(...result.probabilities.map((probability, digit) => {
+    const item = document.createElement("li");
+    if (digit === result.digit) item.className = "best";
+    const percent = (probability * 100).toFixed(1);
+    item.innerHTML = `<span>${digit}</span><span class="bar"><span style="width:${percent}%"></span></span>`
+      + `<span class="value">${percent}%</span>`;
+    item.setAttribute("aria-label", `digit ${digit}: ${percent} percent`);
+    return item;
+  }));
+}
+
+function resetResult(message) {
+  digitText.textContent = "–";
+  confidenceText.textContent = message;
+  bars.replaceChildren();
+  errorText.hidden = true;
+}
+
+async function predict(blob, filename) {
+  const form = new FormData();
+  form.append("file", blob, filename);
+  let response;
+  try {
+    response = await fetch("/predict", { method: "POST", body: form });
+  } catch {
+    showError("The service cannot be reached.");
+    return;
+  }
+  const body = await response.json().catch(() => ({}));
+  if (response.ok) {
+    showPrediction(body);
+  } else if (response.status === 503) {
+    showError("The service is not ready yet; try again in a moment.");
+  } else {
+    showError(`The service refused the image: ${body.error || response.statusText}`);
+  }
+}
+
+function predictDrawing() {
+  clearTimeout(debounce);
+  if (!hasInk) return;
+  pad.toBlob((blob) => predict(blob, "drawing.png"), "image/png");
+}
+
+function schedulePrediction() {
+  clearTimeout(debounce);
+  debounce = setTimeout(predictDrawing, DEBOUNCE_MS);
+}
+
+function canvasPoint(event) {
+  const box = pad.getBoundingClientRect();
+  return { x: (event.clientX - box.left) * (pad.width / box.width), y: (event.clientY - box.top) * (pad.height / box.height) };
+}
+
+function strokeTo(point) {
+  context.strokeStyle = "#000";
+  context.lineWidth = pad.width * STROKE_FRACTION;
+  context.lineCap = "round";
+  context.lineJoin = "round";
+  context.beginPath();
+  context.moveTo(lastPoint.x, lastPoint.y);
+  context.lineTo(point.x, point.y);
+  context.stroke();
+  lastPoint = point;
+  hasInk = true;
+}
+
+pad.addEventListener("pointerdown", (event) => {
+  drawing = true;
+  pad.setPointerCapture(event.pointerId);
+  lastPoint = canvasPoint(event);
+  strokeTo(lastPoint);
+});
+pad.addEventListener("pointermove", (event) => {
+  if (!drawing) return;
+  strokeTo(canvasPoint(event));
+  schedulePrediction();
+});
+for (const type of ["pointerup", "pointercancel"]) {
+  pad.addEventListener(type, () => {
+    if (!drawing) return;
+    drawing = false;
+    predictDrawing();
+  });
+}
+
+document.getElementById("clear").addEventListener("click", () => {
+  clearTimeout(debounce);
+  clearPad();
+  preview.hidden = true;
+  resetResult("Draw a digit or upload an image.");
+});
+
+document.getElementById("upload").addEventListener("change", (event) => {
+  const file = event.target.files[0];
+  if (!file) return;
+  preview.src = URL.createObjectURL(file);
+  preview.hidden = false;
+  predict(file, file.name);
+  event.target.value = "";
+});
+
+async function loadModelInfo() {
+  const info = document.getElementById("model-info");
+  try {
+    const response = await fetch("/model");
+    if (response.ok) {
+      const model = await response.json();
+      info.textContent = `Model ${model.architecture} version ${model.version}, `
+        + `test accuracy ${(model.test_accuracy * 100).toFixed(2)}% on MNIST`;
+      return;
+    }
+    info.textContent = response.status === 503 ? "The model is loading…" : "Model information unavailable.";
+  } catch {
+    info.textContent = "The service cannot be reached.";
+  }
+  setTimeout(loadModelInfo, 2000);
+}
+
+clearPad();
+loadModelInfo();

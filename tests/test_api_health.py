@@ -1,0 +1,80 @@
+"""Health endpoints before and after the model loads, /model, and startup failures."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import ROOT, SHIPPED_MODEL
+
+
+def test_health_reports_version_and_uptime_when_ready(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok"
+    assert body["model_version"] == client.get("/model").json()["version"]
+    assert body["uptime_seconds"] > 0
+
+
+def test_liveness_and_readiness_when_ready(client: TestClient) -> None:
+    assert client.get("/health/live").json()["status"] == "alive"
+    assert client.get("/health/ready").json()["status"] == "ready"
+
+
+def test_health_is_503_before_the_model_loads() -> None:
+    client = TestClient(create_app(Settings(model_path=SHIPPED_MODEL)))  # no `with`: lifespan not run
+    for path in ("/health", "/health/ready"):
+        response = client.get(path)
+        assert response.status_code == 503
+        assert response.json()["code"] == "model_not_ready"
+    assert client.get("/health/live").status_code == 200
+    assert client.post("/predict", json={"pixels": [0] * 784}).status_code == 503
+
+
+def test_readiness_turns_503_once_shutdown_begins() -> None:
+    app = create_app(Settings(model_path=SHIPPED_MODEL))
+    with TestClient(app) as client:
+        assert client.get("/health/ready").status_code == 200
+    assert TestClient(app).get("/health/ready").status_code == 503  # lifespan exited
+
+
+def test_model_metadata(client: TestClient) -> None:
+    info = client.get("/model").json()
+    assert info["architecture"] == "cnn"
+    assert info["test_accuracy"] >= 0.995
+    assert info["input"]["shape"] == [28, 28, 1]
+    assert len(info["sha256"]) == 64
+    assert info["trained_at"]
+    assert info["runtime"]
+    assert info["device"]
+
+
+def run_server(model_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MODEL_PATH": str(model_path), "PORT": "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+def test_startup_fails_in_one_line_on_a_missing_model(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.keras"
+    result = run_server(missing)
+    assert result.returncode != 0
+    assert f"{missing}: no such model file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_startup_fails_in_one_line_on_a_corrupt_model(tmp_path: Path) -> None:
+    corrupt = tmp_path / "mnist.keras"
+    corrupt.write_bytes(b"this is not a zip archive")
+    (tmp_path / "mnist.json").write_text(SHIPPED_MODEL.with_name("mnist.json").read_text())
+    result = run_server(corrupt)
+    assert result.returncode != 0
+    assert f"{corrupt}: not a loadable Keras model" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,109 @@
+"""/predict and /predict/batch over HTTP with the shipped model and real MNIST test digits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import encode_image
+from training.data import MnistSplit
+
+pytestmark = pytest.mark.mnist
+
+
+def assert_prediction(body: dict[str, object], digit: int, version: str) -> None:
+    assert body["digit"] == digit
+    probabilities = body["probabilities"]
+    assert isinstance(probabilities, list)
+    assert len(probabilities) == 10
+    assert sum(probabilities) == pytest.approx(1.0, abs=1e-4)
+    assert body["confidence"] == max(probabilities)
+    assert body["model_version"] == version
+
+
+@pytest.fixture(scope="module")
+def version(client: TestClient) -> str:
+    return str(client.get("/model").json()["version"])
+
+
+def test_predict_json_flat_784_values(client: TestClient, test_digits: MnistSplit, version: str) -> None:
+    for image, label in zip(test_digits.images, test_digits.labels, strict=True):
+        response = client.post("/predict", json={"pixels": image.reshape(-1).tolist()})
+        assert response.status_code == 200
+        assert_prediction(response.json(), int(label), version)
+
+
+def test_predict_json_nested_28x28_in_unit_range(client: TestClient, test_digits: MnistSplit, version: str) -> None:
+    for image, label in zip(test_digits.images, test_digits.labels, strict=True):
+        response = client.post("/predict", json={"pixels": (image / 255.0).tolist()})
+        assert_prediction(response.json(), int(label), version)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mode"),
+    [
+        ("PNG", None),
+        ("JPEG", None),
+        ("BMP", None),
+        ("GIF", None),
+        ("TIFF", None),
+        ("WEBP", None),
+        ("PNG", "RGBA"),
+    ],
+)
+def test_predict_multipart_upload_of_each_format(
+    client: TestClient, test_digits: MnistSplit, version: str, fmt: str, mode: str | None
+) -> None:
+    for image, label in zip(test_digits.images, test_digits.labels, strict=True):
+        data = encode_image(image, fmt, mode=mode, **({"quality": 95} if fmt == "JPEG" else {}))
+        response = client.post("/predict", files={"file": (f"digit.{fmt.lower()}", data, "application/octet-stream")})
+        assert response.status_code == 200, response.text
+        assert_prediction(response.json(), int(label), version)
+
+
+def test_predict_raw_image_body_dark_ink_on_paper(client: TestClient, test_digits: MnistSplit, version: str) -> None:
+    for image, label in zip(test_digits.images, test_digits.labels, strict=True):
+        paper = np.asarray(255 - image, dtype=np.uint8).repeat(8, axis=0).repeat(8, axis=1)  # 224x224 scan
+        response = client.post("/predict", content=encode_image(paper), headers={"content-type": "image/png"})
+        assert_prediction(response.json(), int(label), version)
+
+
+def test_predict_batch_json_keeps_request_order(client: TestClient, test_digits: MnistSplit) -> None:
+    instances = [image.tolist() for image in test_digits.images] + [
+        {"pixels": test_digits.images[0].reshape(-1).tolist()}
+    ]
+    response = client.post("/predict/batch", json={"instances": instances})
+    assert response.status_code == 200
+    digits = [p["digit"] for p in response.json()["predictions"]]
+    assert digits == [*test_digits.labels.tolist(), int(test_digits.labels[0])]
+
+
+def test_predict_batch_multipart_files(client: TestClient, test_digits: MnistSplit) -> None:
+    files = [("file", (f"{i}.png", encode_image(image), "image/png")) for i, image in enumerate(test_digits.images[:8])]
+    response = client.post("/predict/batch", files=files)
+    assert response.status_code == 200
+    assert [p["digit"] for p in response.json()["predictions"]] == test_digits.labels[:8].tolist()
+
+
+def test_batch_and_single_predictions_agree(client: TestClient, test_digits: MnistSplit) -> None:
+    batch = client.post("/predict/batch", json={"instances": [i.tolist() for i in test_digits.images[:4]]}).json()
+    for image, predicted in zip(test_digits.images[:4], batch["predictions"], strict=True):
+        single = client.post("/predict", json={"pixels": image.tolist()}).json()
+        np.testing.assert_allclose(single["probabilities"], predicted["probabilities"], atol=1e-5)
+
+
+def test_openapi_documents_every_request_form(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    predict_forms = spec["paths"]["/predict"]["post"]["requestBody"]["content"]
+    assert {"application/json", "multipart/form-data", "image/png", "image/*"} <= set(predict_forms)
+    assert len(np.ravel(predict_forms["application/json"]["example"]["pixels"])) == 784
+    batch_forms = spec["paths"]["/predict/batch"]["post"]["requestBody"]["content"]
+    assert {"application/json", "multipart/form-data"} <= set(batch_forms)
+    assert client.get("/docs").status_code == 200
+
+
+def test_openapi_json_example_predicts_seven(client: TestClient) -> None:
+    example = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["requestBody"]["content"]
+    response = client.post("/predict", json=example["application/json"]["example"])
+    assert response.json()["digit"] == 7

@@ -1,0 +1,126 @@
+"""The demo page in a real browser: Debian's Chromium driven by Playwright against the live service.
+
+Run alone with ``make test-browser``. Skipped where /usr/bin/chromium is absent (CI installs it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, LiveServer, encode_image
+from training.data import MnistSplit
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "test-output"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+Stroke = list[tuple[float, float]]  # points as fractions of the canvas side
+STROKES: dict[int, list[Stroke]] = {
+    1: [[(0.48, 0.15), (0.5, 0.5), (0.52, 0.85)]],
+    0: [[(0.5 + 0.2 * math.sin(t), 0.5 - 0.32 * math.cos(t)) for t in np.linspace(0, 2 * math.pi, 40)]],
+    7: [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]],
+    4: [[(0.6, 0.85), (0.6, 0.15), (0.22, 0.62), (0.8, 0.62)]],
+}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    playwright_api.expect(page.locator("#model-info")).to_contain_text("test accuracy")
+    yield page
+    context.close()
+
+
+def draw(page, strokes: list[Stroke]) -> None:  # type: ignore[no-untyped-def]
+    box = page.locator("#pad").bounding_box()
+    for stroke in strokes:
+        points = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=8)
+        page.mouse.up()
+
+
+@pytest.mark.parametrize("digit", sorted(STROKES))
+def test_drawn_digit_is_predicted(page, digit: int) -> None:  # type: ignore[no-untyped-def]
+    draw(page, STROKES[digit])
+    playwright_api.expect(page.locator("#digit")).to_have_text(str(digit))
+    playwright_api.expect(page.locator("#confidence")).to_contain_text("Confidence")
+    assert page.locator("#bars li").count() == 10
+    playwright_api.expect(page.locator("#preview")).to_be_hidden()  # no upload yet: no broken image
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"drawn-{digit}.png"))
+
+
+def test_clear_resets_the_canvas_and_the_result(page) -> None:  # type: ignore[no-untyped-def]
+    draw(page, STROKES[7])
+    playwright_api.expect(page.locator("#digit")).to_have_text("7")
+    page.get_by_role("button", name="Clear").click()
+    playwright_api.expect(page.locator("#digit")).to_have_text("\u2013")  # the placeholder dash
+    assert page.locator("#bars li").count() == 0
+    ink = page.evaluate(
+        "() => { const c = document.getElementById('pad');"
+        " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " let dark = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128) dark++; return dark; }"
+    )
+    assert ink == 0
+
+
+def test_upload_of_a_real_digit_is_predicted_and_previewed(page, test_digits: MnistSplit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    image, label = test_digits.images[1], int(test_digits.labels[1])
+    scan = np.asarray(255 - image, dtype=np.uint8).repeat(6, axis=0).repeat(6, axis=1)  # dark ink on paper
+    path = tmp_path / "scan.png"
+    path.write_bytes(encode_image(scan))
+    page.locator("#upload").set_input_files(str(path))
+    playwright_api.expect(page.locator("#digit")).to_have_text(str(label))
+    playwright_api.expect(page.locator("#preview")).to_be_visible()
+
+
+def test_error_message_when_the_server_rejects_the_file(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "notes.png"
+    path.write_text("this is not an image")
+    page.locator("#upload").set_input_files(str(path))
+    playwright_api.expect(page.locator("#error")).to_contain_text("refused the image")
+    playwright_api.expect(page.locator("#error")).to_contain_text("not a recognisable image")
+
+
+def test_page_fits_a_phone_and_is_keyboard_reachable(browser, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 375, "height": 740}, has_touch=True)
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    box = page.locator("#pad").bounding_box()
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 375
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    focused = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+    assert {"pad", "clear", "upload"} <= set(focused)
+    resources = page.evaluate("performance.getEntriesByType('resource').map(r => r.name)")
+    assert all(url.startswith(live_server.url) for url in resources)  # nothing external
+    context.close()
