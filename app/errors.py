@@ -11,10 +11,13 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 logger = logging.getLogger(__name__)
+
+CLIENT_CLOSED_REQUEST = 499  # nginx's convention; the client never sees it
 
 
 class ServiceError(Exception):
@@ -139,6 +142,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, problems or "invalid request", "invalid_request")
 
 
+async def _client_disconnect(request: Request, exc: Exception) -> Response:
+    """The client went away mid-request (load generators do at the end of a run): nothing to answer."""
+    logger.debug("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal error", "internal_error")
@@ -148,4 +157,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_disconnect)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -17,6 +17,7 @@ reports the service's time from process start to ready and the model's raw image
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import shutil
@@ -31,6 +32,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -73,10 +75,10 @@ class Server:
         self.port = free_port()
         environment = {**os.environ, **env, "PORT": str(self.port), "TF_CPP_MIN_LOG_LEVEL": "3"}
         command = [part.replace("{port}", str(self.port)) for part in command]
+        self.log = RESULTS / f"{name}.log"  # a file, not a pipe: an unread pipe fills and blocks the server
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
         self.seconds_to_ready = self._wait(ready_path)
 
     @property
@@ -87,7 +89,7 @@ class Server:
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
             try:
                 if httpx.get(self.url + path, timeout=1.0).status_code < 500:
                     return time.perf_counter() - self.started
@@ -108,7 +110,7 @@ def wrk(url: str, body: Path, content_type: str, concurrency: int, duration: flo
         "wrk",
         f"-t{threads}",
         f"-c{concurrency}",
-        f"-d{duration}s",
+        f"-d{round(duration)}s",
         "--timeout",
         "10s",
         "-s",
@@ -146,13 +148,13 @@ def measure(server: Server, payload: str, body: Path, content_type: str, args: a
 
 
 def write_bodies(digit: np.ndarray, directory: Path) -> dict[str, tuple[Path, str]]:
-    from tests.conftest import encode_image
-
     directory.mkdir(parents=True, exist_ok=True)
     json_body = directory / "digit.json"
     json_body.write_text(json.dumps({"pixels": digit.tolist()}))
     boundary = uuid.uuid4().hex
-    png = encode_image(digit)
+    buffer = io.BytesIO()
+    Image.fromarray(digit).save(buffer, format="PNG")
+    png = buffer.getvalue()
     multipart = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="digit.png"\r\n'
         f"Content-Type: image/png\r\n\r\n".encode()
@@ -214,7 +216,7 @@ def plot(runs: list[Run], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCIES))
     parser.add_argument("--baseline", action="store_true", help="also measure model.predict() per request")
     parser.add_argument("--metrics-off", action="store_true", help="also measure the service without metrics")

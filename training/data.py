@@ -165,7 +165,12 @@ def load_from_keras() -> Mnist:
     """Download MNIST with Keras (needs internet access; cached in ``~/.keras/datasets``)."""
     import keras
 
-    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except Exception as exc:  # Keras wraps network failures in a bare Exception
+        raise MnistFormatError(
+            f"could not download MNIST with Keras ({exc}); pass a local directory with --data or {MNIST_DIR_ENV}"
+        ) from exc
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     return Mnist(
         train=_check_split(x_train, y_train, "training set"),
