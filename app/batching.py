@@ -73,13 +73,16 @@ class MicroBatcher:
         if self._closing:
             raise ModelNotReadyError("the service is shutting down")
         loop = asyncio.get_running_loop()
+        if len(digits) <= self._max_batch_size:  # the common case: no gather, one future
+            future: asyncio.Future[np.ndarray] = loop.create_future()
+            self._queue.put_nowait(_Pending(digits, future))
+            return await future
         futures = []
         for start in range(0, len(digits), self._max_batch_size):
-            future: asyncio.Future[np.ndarray] = loop.create_future()
-            self._queue.put_nowait(_Pending(digits[start : start + self._max_batch_size], future))
-            futures.append(future)
-        results = await asyncio.gather(*futures)
-        return results[0] if len(results) == 1 else np.concatenate(results)
+            chunk: asyncio.Future[np.ndarray] = loop.create_future()
+            self._queue.put_nowait(_Pending(digits[start : start + self._max_batch_size], chunk))
+            futures.append(chunk)
+        return np.concatenate(await asyncio.gather(*futures))
 
     async def _next_batch(self) -> list[_Pending] | None:
         first = self._carried or await self._queue.get()

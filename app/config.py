@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
         description="auto (GPU if TensorFlow sees one, else TF Lite), tflite, tensorflow-cpu, tensorflow-gpu",
     )
     inference_threads: int = Field(1, gt=0, description="threads TF Lite / TensorFlow may use per batch")
+    preprocess_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        gt=0,
+        description="threads decoding and normalising images (default: one per core)",
+    )
     batch_wait_ms: float = Field(
         0.0, ge=0.0, description="extra time a micro-batch waits to gather requests (0: take what is queued)"
     )

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.classifier import DigitClassifier
@@ -32,15 +31,6 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-async def _images_to_digits(images: list[bytes], settings: Settings) -> np.ndarray:
-    """Decode and normalise images off the event loop (it is milliseconds of CPU per photo)."""
-
-    def work() -> np.ndarray:
-        return np.stack([DigitClassifier.preprocess_image(data, settings.max_image_pixels) for data in images])
-
-    return await run_in_threadpool(work)
-
-
 async def _uploaded_files(request: Request, max_files: int) -> list[bytes]:
     async with request.form(max_files=max_files, max_fields=max_files) as form:
         uploads = [value for field in FILE_FIELDS for value in form.getlist(field) if isinstance(value, UploadFile)]
@@ -57,16 +47,16 @@ def _check_batch_size(count: int, settings: Settings) -> None:
         raise InvalidPixelsError("the batch is empty")
 
 
-async def read_digit(request: Request, settings: Settings) -> np.ndarray:
+async def read_digit(request: Request, classifier: DigitClassifier) -> np.ndarray:
     """One digit as ``(1, 28, 28)`` float32 in 0-1."""
     media_type = _media_type(request)
     if media_type == "application/json":
         return to_digit(json_field(parse_json(await request.body()), "pixels"))[np.newaxis]
     if media_type == "multipart/form-data":
         files = await _uploaded_files(request, max_files=1)
-        return await _images_to_digits(files[:1], settings)
+        return await classifier.preprocess_images(files[:1])
     if media_type.startswith("image/") or media_type == "application/octet-stream":
-        return await _images_to_digits([await request.body()], settings)
+        return await classifier.preprocess_images([await request.body()])
     raise UnsupportedMediaTypeError(f"content type {media_type or '(none)'!r}; send {ACCEPTED_TYPES}")
 
 
@@ -76,7 +66,8 @@ def _instance_to_digit(instance: Any, index: int) -> np.ndarray:
     return to_digit(instance, where=f"instances[{index}]")
 
 
-async def read_digits(request: Request, settings: Settings) -> np.ndarray:
+async def read_digits(request: Request, classifier: DigitClassifier) -> np.ndarray:
+    settings = classifier.settings
     """Several digits as ``(n, 28, 28)`` float32 in 0-1, in request order."""
     media_type = _media_type(request)
     if media_type == "application/json":
@@ -88,7 +79,7 @@ async def read_digits(request: Request, settings: Settings) -> np.ndarray:
     if media_type == "multipart/form-data":
         files = await _uploaded_files(request, max_files=settings.max_batch_size + 1)
         _check_batch_size(len(files), settings)
-        return await _images_to_digits(files, settings)
+        return await classifier.preprocess_images(files)
     raise UnsupportedMediaTypeError(
         f"content type {media_type or '(none)'!r}; send application/json or multipart/form-data"
     )

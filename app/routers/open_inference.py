@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.deps import ClassifierDep, SettingsDep, protocol_marker
+from app.deps import ClassifierDep, protocol_marker
 from app.protocols.open_inference import HEADER_LENGTH, encode_infer_response, model_metadata, parse_infer_request
 from app.schemas import ErrorBody
 
@@ -62,12 +62,13 @@ async def model_ready(
 async def infer(
     request: Request,
     classifier: ClassifierDep,
-    settings: SettingsDep,
     model_name: str,
     model_version: str | None = None,
 ) -> Response:
     classifier.check_served(model_name, model_version)
-    parsed = parse_infer_request(await request.body(), request.headers.get(HEADER_LENGTH), settings.max_batch_size)
+    parsed = parse_infer_request(
+        await request.body(), request.headers.get(HEADER_LENGTH), classifier.settings.max_batch_size
+    )
     probabilities = await classifier.predict(parsed.digits)
     body, headers = encode_infer_response(parsed, probabilities, classifier.name, classifier.version)
     return Response(body, headers=headers)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from app.deps import ClassifierDep, SettingsDep
+from app.deps import ClassifierDep
 from app.examples import example_pixels
 from app.inputs import read_digit, read_digits
 from app.schemas import BatchPrediction, ErrorBody, Prediction
@@ -91,8 +91,8 @@ def _batch_body() -> dict[str, Any]:
     responses=ERROR_RESPONSES,
     openapi_extra=_predict_body(),
 )
-async def predict(request: Request, classifier: ClassifierDep, settings: SettingsDep) -> Prediction:
-    digits = await read_digit(request, settings)
+async def predict(request: Request, classifier: ClassifierDep) -> Prediction:
+    digits = await read_digit(request, classifier)
     probabilities = await classifier.predict(digits)
     return classifier.postprocess(probabilities)[0]
 
@@ -107,7 +107,7 @@ async def predict(request: Request, classifier: ClassifierDep, settings: Setting
     responses=ERROR_RESPONSES,
     openapi_extra=_batch_body(),
 )
-async def predict_batch(request: Request, classifier: ClassifierDep, settings: SettingsDep) -> BatchPrediction:
-    digits = await read_digits(request, settings)
+async def predict_batch(request: Request, classifier: ClassifierDep) -> BatchPrediction:
+    digits = await read_digits(request, classifier)
     probabilities = await classifier.predict(digits)
     return BatchPrediction(predictions=classifier.postprocess(probabilities))

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from app.deps import ClassifierDep, SettingsDep, protocol_marker
+from app.deps import ClassifierDep, protocol_marker
 from app.protocols.tf_serving import model_metadata, model_status, parse_predict_request, predict_response
 from app.schemas import ErrorBody
 
@@ -41,10 +41,9 @@ async def metadata(classifier: ClassifierDep, model_name: str, model_version: st
 async def predict(
     request: Request,
     classifier: ClassifierDep,
-    settings: SettingsDep,
     model_name: str,
     model_version: str | None = None,
 ) -> dict[str, Any]:
     classifier.check_served(model_name, model_version)
-    parsed = parse_predict_request(await request.body(), settings.max_batch_size)
+    parsed = parse_predict_request(await request.body(), classifier.settings.max_batch_size)
     return predict_response(parsed, await classifier.predict(parsed.digits))
