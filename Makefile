@@ -7,7 +7,7 @@ MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
 export MNIST_DIR
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help install run test test-browser train train-mlp evaluate bench bench-uploads lint format clean
+.PHONY: help install run test test-browser docker-test lock train train-mlp evaluate bench bench-uploads lint format clean
 
 help:
 	@echo "make run       install if needed, then serve the shipped model on port 8000"
@@ -16,6 +16,7 @@ help:
 	@echo "make train     retrain the shipped model (models/) from MNIST_DIR=$(MNIST_DIR)"
 	@echo "make evaluate  score models/mnist.keras on the 10,000 MNIST test images"
 	@echo "make bench     throughput and latency against the HTTP ceiling (needs wrk)"
+	@echo "make docker-test  build the CPU image, compose up, predict, check non-root, tear down"
 	@echo "make lint      ruff and mypy"
 
 $(STAMP): pyproject.toml
@@ -52,6 +53,16 @@ bench: $(STAMP)
 
 bench-uploads: $(STAMP)
 	$(BIN)/python -m bench.realistic_uploads --data $(MNIST_DIR)
+
+# Needs a Docker engine (here: ../shared/tools/docker-standin.sh) and MNIST_DIR for the test digits.
+docker-test: $(STAMP)
+	$(BIN)/hadolint Dockerfile
+	PYTHON=$(BIN)/python deploy/docker-test.sh
+
+# Re-pin the service's dependencies (with hashes) for the image after changing pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links -o requirements.lock pyproject.toml
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
