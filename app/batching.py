@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.errors import InferenceError, ModelNotReadyError
+from app.request_id import current_request_id
 from app.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class _Pending:
     digits: np.ndarray
     future: asyncio.Future[np.ndarray]
     enqueued: float = field(default_factory=time.perf_counter)
+    request_id: str | None = field(default_factory=current_request_id.get)  # the batcher runs outside it
 
 
 class MicroBatcher:
@@ -123,7 +125,8 @@ class MicroBatcher:
             try:
                 probabilities = await loop.run_in_executor(self._executor, self._runtime.predict, inputs)
             except Exception as exc:
-                logger.exception("inference failed for a batch of %d", len(inputs))
+                request_ids = ", ".join(item.request_id or "-" for item in live)
+                logger.exception("inference failed for a batch of %d digits; requests %s", len(inputs), request_ids)
                 for item in live:
                     if not item.future.done():
                         item.future.set_exception(InferenceError(f"inference failed: {type(exc).__name__}"))

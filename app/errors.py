@@ -1,6 +1,7 @@
 """One exception class per kind of failure, and the single place that turns them into HTTP answers.
 
-Every error leaves the service as ``{"error": "<what was wrong>", "code": "<machine code>"}``. The
+Every error leaves the service as ``{"error": "<what was wrong>", "code": "<machine code>",
+"request_id": "<the X-Request-ID>"}``. The
 ``error`` string is also the shape the Open Inference Protocol and TF Serving use, so one body suits
 all the APIs the service speaks.
 """
@@ -14,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
+
+from app.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +115,10 @@ class ModelLoadError(RuntimeError):
 
 
 def error_response(status_code: int, message: str, code: str) -> JSONResponse:
-    return JSONResponse({"error": message, "code": code}, status_code=status_code)
+    body = {"error": message, "code": code}
+    if (request_id := current_request_id.get()) is not None:
+        body["request_id"] = request_id
+    return JSONResponse(body, status_code=status_code)
 
 
 PROTOCOL_STATE = "protocol"

@@ -19,15 +19,26 @@ from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.metrics import Metrics, MetricsMiddleware
 from app.middleware import BodySizeLimitMiddleware, ConciseStartupFailureMiddleware
+from app.request_id import RequestIdLogFilter, RequestIdMiddleware
 from app.routers import health, metrics, model, open_inference, page, predict, tf_serving
 
 logger = logging.getLogger("app")
 
 
+def configure_logging(level: str) -> None:
+    """The service's own log lines, each naming the request it belongs to."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:  %(name)s [%(request_id)s] %(message)s"))
+    handler.addFilter(RequestIdLogFilter())
+    logger.handlers[:] = [handler]
+    logger.setLevel(level.upper())
+    logger.propagate = False
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s:  %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     app.state.started_at = time.monotonic()
     classifier = DigitClassifier.load(settings)
     classifier.start(observer=app.state.metrics.observe_batch if settings.metrics_enabled else None)
@@ -85,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.metrics_enabled:
         app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)
     app.add_middleware(ConciseStartupFailureMiddleware)
     return app
 

@@ -27,6 +27,7 @@ class Health(BaseModel):
 class ErrorBody(BaseModel):
     error: str = Field(description="what was wrong, for people")
     code: str = Field(description="a stable machine-readable code")
+    request_id: str | None = Field(None, description="the request's X-Request-ID, to find it in the logs")
 
 
 class ModelInfo(BaseModel):
