@@ -104,7 +104,9 @@ def test_image_over_the_pixel_limit_is_refused(strict_client: TestClient) -> Non
 def test_batch_over_the_limit_is_refused(strict_client: TestClient) -> None:
     response = strict_client.post("/predict/batch", json={"instances": [DIGIT.tolist()] * 5})
     assert response.status_code == 413
-    assert response.json() == {"error": "batch of 5 digits; the limit is 4", "code": "batch_too_large"}
+    body = response.json()
+    assert (body["error"], body["code"]) == ("batch of 5 digits; the limit is 4", "batch_too_large")
+    assert body["request_id"] == response.headers["X-Request-ID"]
 
 
 def test_batch_of_too_many_files_is_refused(strict_client: TestClient) -> None:
@@ -134,7 +136,8 @@ def test_batch_rejects_raw_image_body(client: TestClient) -> None:
 
 
 def test_unknown_route_and_method_are_json(client: TestClient) -> None:
-    assert client.get("/nowhere").json() == {"error": "Not Found", "code": "not_found"}
+    missing = client.get("/nowhere").json()
+    assert (missing["error"], missing["code"]) == ("Not Found", "not_found")
     response = client.get("/predict")
     assert response.status_code == 405
     assert response.json()["code"] == "http_405"
