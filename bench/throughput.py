@@ -103,6 +103,15 @@ class Server:
         self.process.wait(timeout=30)
 
 
+class Deployment:
+    """A server already running elsewhere (a load balancer, a container), measured as it is."""
+
+    def __init__(self, name: str, url: str) -> None:
+        self.name = name
+        self.url = url
+        self.process = None
+
+
 def wrk(url: str, body: Path, content_type: str, concurrency: int, duration: float) -> dict[str, Any]:
     threads = min(2, concurrency)
     env = {**os.environ, "BODY_FILE": str(body), "CONTENT_TYPE": content_type, "REQUEST_PATH": "/predict"}
@@ -122,7 +131,9 @@ def wrk(url: str, body: Path, content_type: str, concurrency: int, duration: flo
     return result
 
 
-def measure(server: Server, payload: str, body: Path, content_type: str, args: argparse.Namespace) -> list[Run]:
+def measure(
+    server: Server | Deployment, payload: str, body: Path, content_type: str, args: argparse.Namespace
+) -> list[Run]:
     runs = []
     wrk(server.url, body, content_type, 8, 2)  # warm-up: connections, caches, the allocator
     for concurrency in args.concurrency:
@@ -136,7 +147,7 @@ def measure(server: Server, payload: str, body: Path, content_type: str, args: a
             p50_ms=result["p50_us"] / 1000,
             p99_ms=result["p99_us"] / 1000,
             errors=errors,
-            peak_rss_mib=peak_rss_mib(server.process.pid),
+            peak_rss_mib=peak_rss_mib(server.process.pid) if server.process else float("nan"),
         )
         print(
             f"  {run.server:<9}{run.payload:<6} c={concurrency:<3} {run.requests_per_second:8.0f} req/s  "
@@ -220,6 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCIES))
     parser.add_argument("--baseline", action="store_true", help="also measure model.predict() per request")
     parser.add_argument("--metrics-off", action="store_true", help="also measure the service without metrics")
+    parser.add_argument(
+        "--url",
+        metavar="NAME=URL",
+        action="append",
+        default=[],
+        help="also measure an already running deployment, e.g. lb=http://127.0.0.1:8080 (JSON only; RSS not known)",
+    )
+    parser.add_argument("--service-only", action="store_true", help="skip starting the local service")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "mnist.keras")
     parser.add_argument("--data", help="MNIST directory (default: $MNIST_DIR)")
     args = parser.parse_args(argv)
@@ -257,8 +276,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
 
+    if args.service_only:
+        servers = [server for server in servers if server[0] != "service"]
     runs: list[Run] = []
     startup: dict[str, float] = {}
+    for name, url in (entry.split("=", 1) for entry in args.url):
+        runs.extend(measure(Deployment(name, url), "json", *bodies["json"], args))
     for name, command, env, ready_path, payloads in servers:
         server = Server(name, command, env, ready_path)
         startup[name] = server.seconds_to_ready
@@ -280,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     rates = model_images_per_second(args.model)
     print(f"\nmodel alone: {rates['batch_1']:.0f} images/s at batch 1, {rates['batch_64']:.0f} at batch 64")
-    print(f"service ready {startup['service']:.1f} s after process start")
+    if "service" in startup:
+        print(f"service ready {startup['service']:.1f} s after process start")
     machine = f"{os.cpu_count()} CPUs, {os.uname().machine}, {os.uname().release}"
     report = {
         "machine": machine,
