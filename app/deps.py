@@ -33,3 +33,14 @@ def protocol_marker(name: str) -> Callable[[Request], Awaitable[None]]:
 
 
 ClassifierDep = Annotated[DigitClassifier, Depends(get_ready_classifier)]
+
+
+async def get_named_classifier(
+    classifier: ClassifierDep, model_name: str, model_version: str | None = None
+) -> DigitClassifier:
+    """The ready classifier, if the path's ``{model_name}`` (and ``{model_version}``) is what it serves."""
+    classifier.check_served(model_name, model_version)
+    return classifier
+
+
+NamedClassifierDep = Annotated[DigitClassifier, Depends(get_named_classifier)]

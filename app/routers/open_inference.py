@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.deps import ClassifierDep, protocol_marker
+from app.deps import ClassifierDep, NamedClassifierDep, protocol_marker
 from app.protocols.open_inference import HEADER_LENGTH, encode_infer_response, model_metadata, parse_infer_request
 from app.schemas import ErrorBody
 
@@ -43,29 +43,19 @@ async def server_ready(classifier: ClassifierDep) -> dict[str, bool]:
 
 @router.get("/models/{model_name}", summary="Model metadata")
 @router.get("/models/{model_name}/versions/{model_version}", summary="Model metadata, one version")
-async def metadata(classifier: ClassifierDep, model_name: str, model_version: str | None = None) -> dict[str, object]:
-    classifier.check_served(model_name, model_version)
+async def metadata(classifier: NamedClassifierDep) -> dict[str, object]:
     return model_metadata(classifier.name, classifier.version)
 
 
 @router.get("/models/{model_name}/ready", summary="Model readiness")
 @router.get("/models/{model_name}/versions/{model_version}/ready", summary="Model readiness, one version")
-async def model_ready(
-    classifier: ClassifierDep, model_name: str, model_version: str | None = None
-) -> dict[str, object]:
-    classifier.check_served(model_name, model_version)
+async def model_ready(classifier: NamedClassifierDep) -> dict[str, object]:
     return {"name": classifier.name, "ready": True}
 
 
 @router.post("/models/{model_name}/infer", summary="Inference (JSON or binary tensor data)")
 @router.post("/models/{model_name}/versions/{model_version}/infer", summary="Inference, one version")
-async def infer(
-    request: Request,
-    classifier: ClassifierDep,
-    model_name: str,
-    model_version: str | None = None,
-) -> Response:
-    classifier.check_served(model_name, model_version)
+async def infer(request: Request, classifier: NamedClassifierDep) -> Response:
     parsed = parse_infer_request(
         await request.body(), request.headers.get(HEADER_LENGTH), classifier.settings.max_batch_size
     )

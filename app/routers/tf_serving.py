@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from app.deps import ClassifierDep, protocol_marker
+from app.deps import NamedClassifierDep, protocol_marker
 from app.protocols.tf_serving import model_metadata, model_status, parse_predict_request, predict_response
 from app.schemas import ErrorBody
 
@@ -24,26 +24,18 @@ router = APIRouter(
 
 @router.get("/{model_name}", summary="Model status")
 @router.get("/{model_name}/versions/{model_version}", summary="Model status, one version")
-async def status(classifier: ClassifierDep, model_name: str, model_version: str | None = None) -> dict[str, Any]:
-    classifier.check_served(model_name, model_version)
+async def status(classifier: NamedClassifierDep) -> dict[str, Any]:
     return model_status(classifier.version)
 
 
 @router.get("/{model_name}/metadata", summary="Model metadata (signature)")
 @router.get("/{model_name}/versions/{model_version}/metadata", summary="Model metadata, one version")
-async def metadata(classifier: ClassifierDep, model_name: str, model_version: str | None = None) -> dict[str, Any]:
-    classifier.check_served(model_name, model_version)
+async def metadata(classifier: NamedClassifierDep) -> dict[str, Any]:
     return model_metadata(classifier.name, classifier.version)
 
 
 @router.post("/{model_name}:predict", summary="Predict (row or columnar format)")
 @router.post("/{model_name}/versions/{model_version}:predict", summary="Predict, one version")
-async def predict(
-    request: Request,
-    classifier: ClassifierDep,
-    model_name: str,
-    model_version: str | None = None,
-) -> dict[str, Any]:
-    classifier.check_served(model_name, model_version)
+async def predict(request: Request, classifier: NamedClassifierDep) -> dict[str, Any]:
     parsed = parse_predict_request(await request.body(), classifier.settings.max_batch_size)
     return predict_response(parsed, await classifier.predict(parsed.digits))
