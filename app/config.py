@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.runtime import RuntimeName
@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="comma-separated origins allowed by CORS; empty turns CORS off"
     )
+
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated keys; when set, prediction and metadata endpoints require one",
+    )
+    metrics_require_key: bool = Field(False, description="with API_KEYS set, /metrics needs a key too")
 
     max_body_bytes: int = Field(10 * MIB, gt=0, description="largest request body accepted")
     max_image_pixels: int = Field(
@@ -52,9 +58,9 @@ class Settings(BaseSettings):
         0.0, ge=0.0, description="extra time a micro-batch waits to gather requests (0: take what is queued)"
     )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "api_keys", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value

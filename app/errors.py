@@ -98,6 +98,13 @@ class UnsupportedMediaTypeError(ServiceError):
     code = "unsupported_media_type"
 
 
+class UnauthorizedError(ServiceError):
+    """API keys are configured and the request carries none of them."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
 class ModelNotReadyError(ServiceError):
     status_code = 503
     code = "model_not_ready"
@@ -130,7 +137,10 @@ async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code
     if status == 422 and getattr(request.state, PROTOCOL_STATE, None):
         status = 400  # TF Serving (INVALID_ARGUMENT) and the v2 protocol answer bad input with 400
-    return error_response(status, exc.message, exc.code)
+    response = error_response(status, exc.message, exc.code)
+    if isinstance(exc, UnauthorizedError):
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -10,10 +10,11 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from app.auth import require_api_key
 from app.classifier import DigitClassifier
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
@@ -79,13 +80,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=page.STATIC_DIR), name="static")
-    app.include_router(predict.router)
+    protected = [Depends(require_api_key)] if settings.api_keys else []
+    app.include_router(predict.router, dependencies=protected)
     app.include_router(health.router)
-    app.include_router(model.router)
-    app.include_router(open_inference.router)
-    app.include_router(tf_serving.router)
+    app.include_router(model.router, dependencies=protected)
+    app.include_router(open_inference.health_router)
+    app.include_router(open_inference.router, dependencies=protected)
+    app.include_router(tf_serving.router, dependencies=protected)
     if settings.metrics_enabled:
-        app.include_router(metrics.router)
+        app.include_router(metrics.router, dependencies=protected if settings.metrics_require_key else [])
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

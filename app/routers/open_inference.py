@@ -22,6 +22,10 @@ router = APIRouter(
         503: {"model": ErrorBody, "description": "model not ready"},
     },
 )
+# Liveness and readiness stay open to probes even when API keys protect the rest.
+health_router = APIRouter(
+    prefix="/v2", tags=["Open Inference Protocol (v2)"], dependencies=[Depends(protocol_marker("v2"))]
+)
 SERVER_NAME = "mnist-service"
 EXTENSIONS = ["binary_tensor_data", "classification"]
 
@@ -31,12 +35,12 @@ async def server_metadata(request: Request) -> dict[str, object]:
     return {"name": SERVER_NAME, "version": request.app.version, "extensions": EXTENSIONS}
 
 
-@router.get("/health/live", summary="Server liveness")
+@health_router.get("/health/live", summary="Server liveness")
 async def server_live() -> dict[str, bool]:
     return {"live": True}
 
 
-@router.get("/health/ready", summary="Server readiness")
+@health_router.get("/health/ready", summary="Server readiness")
 async def server_ready(classifier: ClassifierDep) -> dict[str, bool]:
     return {"ready": True}
 
