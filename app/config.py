@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     )
     host: str = "0.0.0.0"
     port: int = Field(8000, ge=0, le=65535, description="0 picks a free port")
+    shutdown_timeout_s: int = Field(
+        20, gt=0, description="on SIGTERM, how long in-flight requests get to finish before exit"
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="comma-separated origins allowed by CORS; empty turns CORS off"

@@ -1,0 +1,104 @@
+"""SIGTERM under load: every request already accepted gets its complete answer (queued micro-batches
+included), new work is refused, and the process exits 0."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from app.__main__ import GracefulServer
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import ROOT, SHIPPED_MODEL, encode_image
+from training.data import MnistSplit
+
+pytestmark = [pytest.mark.slow, pytest.mark.mnist]
+CLIENTS = 16
+IMAGES_PER_REQUEST = 64
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_in_flight(url: str, count: int) -> None:
+    """Until the server reports ``count`` requests in flight (besides the metrics scrape itself)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for line in httpx.get(f"{url}/metrics").text.splitlines():
+            if line.startswith("mnist_http_requests_in_flight ") and float(line.split()[1]) >= count + 1:
+                return
+        time.sleep(0.005)
+    raise AssertionError(f"{count} requests never were in flight together")
+
+
+def test_sigterm_finishes_accepted_requests_and_exits_zero(test_digits: MnistSplit) -> None:
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "MODEL_PATH": str(SHIPPED_MODEL), "LOG_LEVEL": "warning"}
+    server = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health/ready").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not become ready"
+            time.sleep(0.1)
+
+        labels = [int(label) for label in test_digits.labels]
+        files = [
+            ("file", (f"{i}.png", encode_image(255 - test_digits.images[i % len(labels)]), "image/png"))
+            for i in range(IMAGES_PER_REQUEST)
+        ]
+        expected = [labels[i % len(labels)] for i in range(IMAGES_PER_REQUEST)]
+        outcomes: list[str] = []
+
+        def post_batch() -> None:
+            try:
+                response = httpx.post(f"{url}/predict/batch", files=files, timeout=30)
+                digits = [p["digit"] for p in response.json()["predictions"]]
+                outcomes.append("complete" if response.status_code == 200 and digits == expected else "wrong")
+            except httpx.TransportError as exc:
+                outcomes.append(f"lost: {exc!r}")
+
+        clients = [threading.Thread(target=post_batch) for _ in range(CLIENTS)]
+        for client in clients:
+            client.start()
+        wait_until_in_flight(url, CLIENTS)
+        server.send_signal(signal.SIGTERM)
+        for client in clients:
+            client.join(timeout=60)
+        assert server.wait(timeout=30) == 0
+        assert outcomes == ["complete"] * CLIENTS
+        with pytest.raises(httpx.ConnectError):  # stopped accepting
+            httpx.get(f"{url}/health/ready")
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_readiness_turns_503_the_moment_the_signal_arrives(settings: Settings) -> None:
+    app = create_app(settings)
+    with TestClient(app) as client:
+        server = GracefulServer(app, uvicorn.Config(app))
+        assert client.get("/health/ready").status_code == 200
+        server.handle_exit(signal.SIGTERM, None)
+        assert server.should_exit
+        assert client.get("/health/ready").status_code == 503
+        assert client.post("/predict", json={"pixels": [0] * 784}).status_code == 503
