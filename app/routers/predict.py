@@ -24,10 +24,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     }.items()
 }
 _IMAGE_FILE = {"type": "string", "format": "binary"}
+_VALUE = {"type": "number", "minimum": 0, "maximum": 255}
+
+
+def _array(items: dict[str, Any], length: int) -> dict[str, Any]:
+    return {"type": "array", "items": items, "minItems": length, "maxItems": length}
+
+
 _PIXELS_SCHEMA = {
-    "description": "784 numbers, or 28 rows of 28; 0-255, or 0-1 floats; white digit on black",
-    "type": "array",
-    "items": {"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}}]},
+    "description": "784 numbers, or 28 rows of 28 (or 28x28x1); 0-255, or 0-1 floats; white digit on black",
+    "oneOf": [_array(_VALUE, 784), _array(_array(_VALUE, 28), 28), _array(_array(_array(_VALUE, 1), 28), 28)],
 }
 
 
