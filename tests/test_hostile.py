@@ -160,8 +160,8 @@ def run_battery(client: httpx.Client) -> list[str]:
         if response.status_code != 200 or response.json()["digit"] != 1:
             problems.append(f"{name}: {response.status_code} {response.text[:200]}")
     for streamed in (False, True):  # 20 MB of numbers, with and without a Content-Length
-        body: bytes | Iterator[bytes] = iter([TEN_MILLION_NUMBERS]) if streamed else TEN_MILLION_NUMBERS
-        response = client.post("/predict", content=body, headers={"content-type": JSON})
+        payload: bytes | Iterator[bytes] = iter([TEN_MILLION_NUMBERS]) if streamed else TEN_MILLION_NUMBERS
+        response = client.post("/predict", content=payload, headers={"content-type": JSON})
         if response.status_code != 413 or response.json()["code"] != "payload_too_large":
             problems.append(f"10 million numbers (streamed={streamed}): {response.status_code}")
     return problems
