@@ -7,7 +7,7 @@ MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
 export MNIST_DIR
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help install run test test-browser docker-test lock train train-mlp evaluate bench bench-uploads lint format clean
+.PHONY: help install run test test-browser docker-test lock load train train-mlp evaluate bench bench-uploads lint format clean
 
 help:
 	@echo "make run       install if needed, then serve the shipped model on port 8000"
@@ -17,6 +17,7 @@ help:
 	@echo "make evaluate  score models/mnist.keras on the 10,000 MNIST test images"
 	@echo "make bench     throughput and latency against the HTTP ceiling (needs wrk)"
 	@echo "make docker-test  build the CPU image, compose up, predict, check non-root, tear down"
+	@echo "make load      60 s soak at concurrency 64 with a realistic mix (DURATION=300 for longer)"
 	@echo "make lint      ruff and mypy"
 
 $(STAMP): pyproject.toml
@@ -50,6 +51,9 @@ evaluate: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.throughput --baseline --metrics-off
+
+load: $(STAMP)
+	$(BIN)/python -m bench.load --duration $(or $(DURATION),60)
 
 bench-uploads: $(STAMP)
 	$(BIN)/python -m bench.realistic_uploads --data $(MNIST_DIR)

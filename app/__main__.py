@@ -55,6 +55,7 @@ def main() -> int:
         port=settings.port,
         log_level=settings.log_level,
         timeout_graceful_shutdown=settings.shutdown_timeout_s,
+        timeout_keep_alive=settings.keepalive_timeout_s,
     )
     server = GracefulServer(app, config)
     server.run()

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     shutdown_timeout_s: int = Field(
         20, gt=0, description="on SIGTERM, how long in-flight requests get to finish before exit"
     )
+    keepalive_timeout_s: int = Field(
+        75,
+        gt=0,
+        description="idle keep-alive connections are closed after this; keep it above any client's or "
+        "load balancer's idle timeout, or a request sent as the server closes is lost",
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="comma-separated origins allowed by CORS; empty turns CORS off"

@@ -59,10 +59,10 @@ def free_port() -> int:
         return port
 
 
-def peak_rss_mib(pid: int) -> float:
-    """The process's high-water resident set size (VmHWM), in MiB."""
+def memory_mib(pid: int, field: str = "VmHWM") -> float:
+    """A process's memory from /proc: VmHWM (peak resident set, the default) or VmRSS (now), in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -147,7 +147,7 @@ def measure(
             p50_ms=result["p50_us"] / 1000,
             p99_ms=result["p99_us"] / 1000,
             errors=errors,
-            peak_rss_mib=peak_rss_mib(server.process.pid) if server.process else float("nan"),
+            peak_rss_mib=memory_mib(server.process.pid) if server.process else float("nan"),
         )
         print(
             f"  {run.server:<9}{run.payload:<6} c={concurrency:<3} {run.requests_per_second:8.0f} req/s  "
