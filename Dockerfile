@@ -23,6 +23,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     TF_CPP_MIN_LOG_LEVEL=2 \
+    LOG_FORMAT=json \
     MODEL_PATH=/srv/models/mnist.keras \
     HOST=0.0.0.0 \
     PORT=8000

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from app.config import get_settings
+from app.logs import log_config
 
 STARTUP_FAILURE = 3  # uvicorn's own exit status for a failed startup
 
@@ -56,6 +57,7 @@ def main() -> int:
         log_level=settings.log_level,
         timeout_graceful_shutdown=settings.shutdown_timeout_s,
         timeout_keep_alive=settings.keepalive_timeout_s,
+        log_config=log_config(settings.log_level, settings.log_format),
     )
     server = GracefulServer(app, config)
     server.run()

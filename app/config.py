@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.logs import LogFormat
 from app.runtime import RuntimeName
 
 MIB = 1024 * 1024
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
         description="idle keep-alive connections are closed after this; keep it above any client's or "
         "load balancer's idle timeout, or a request sent as the server closes is lost",
     )
+    log_format: LogFormat = Field("text", description="text for people, json for log pipelines (one object a line)")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="comma-separated origins allowed by CORS; empty turns CORS off"

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,28 +19,19 @@ from app.auth import require_api_key
 from app.classifier import DigitClassifier
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
+from app.logs import log_config
 from app.metrics import Metrics, MetricsMiddleware
 from app.middleware import BodySizeLimitMiddleware, ConciseStartupFailureMiddleware
-from app.request_id import RequestIdLogFilter, RequestIdMiddleware
+from app.request_id import RequestIdMiddleware
 from app.routers import health, metrics, model, open_inference, page, predict, tf_serving
 
 logger = logging.getLogger("app")
 
 
-def configure_logging(level: str) -> None:
-    """The service's own log lines, each naming the request it belongs to."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s:  %(name)s [%(request_id)s] %(message)s"))
-    handler.addFilter(RequestIdLogFilter())
-    logger.handlers[:] = [handler]
-    logger.setLevel(level.upper())
-    logger.propagate = False
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    configure_logging(settings.log_level)
+    logging.config.dictConfig(log_config(settings.log_level, settings.log_format))
     app.state.started_at = time.monotonic()
     classifier = DigitClassifier.load(settings)
     classifier.start(observer=app.state.metrics.observe_batch if settings.metrics_enabled else None)
