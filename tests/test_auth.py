@@ -73,3 +73,19 @@ def test_metrics_can_require_a_key_too() -> None:
 
 def test_without_keys_nothing_is_protected(client: TestClient) -> None:
     assert client.post("/predict", json=PIXELS).status_code == 200
+
+
+def test_cors_is_off_by_default(client: TestClient) -> None:
+    response = client.options(
+        "/predict", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"}
+    )
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_cors_allows_only_the_configured_origins() -> None:
+    settings = Settings(model_path=SHIPPED_MODEL, cors_origins="https://app.example.org")
+    with TestClient(create_app(settings)) as client:
+        allowed = client.post("/predict", json=PIXELS, headers={"Origin": "https://app.example.org"})
+        assert allowed.headers["access-control-allow-origin"] == "https://app.example.org"
+        other = client.post("/predict", json=PIXELS, headers={"Origin": "https://evil.example.com"})
+        assert "access-control-allow-origin" not in other.headers
