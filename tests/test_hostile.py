@@ -4,9 +4,7 @@ process: each gets a 4xx JSON error naming the problem, and the process's memory
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import ROOT, SHIPPED_MODEL, encode_image
+from tests.conftest import encode_image, server_process
 from tests.test_imaging import png_header_only
-from tests.test_shutdown import free_port
 
 pytestmark = pytest.mark.slow
 MAX_GROWTH_MIB = 50
@@ -130,22 +127,8 @@ def rss_mib(pid: int) -> float:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "MODEL_PATH": str(SHIPPED_MODEL), "LOG_LEVEL": "warning"}
-    process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/health/ready").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not become ready"
-        time.sleep(0.1)
-    yield process, url
-    process.terminate()
-    process.wait(timeout=30)
+    with server_process() as running:
+        yield running
 
 
 def run_battery(client: httpx.Client) -> list[str]:

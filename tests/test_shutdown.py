@@ -3,11 +3,7 @@ included), new work is refused, and the process exits 0."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -19,19 +15,12 @@ from fastapi.testclient import TestClient
 from app.__main__ import GracefulServer
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import ROOT, SHIPPED_MODEL, encode_image
+from tests.conftest import encode_image, server_process
 from training.data import MnistSplit
 
 pytestmark = [pytest.mark.slow, pytest.mark.mnist]
 CLIENTS = 16
 IMAGES_PER_REQUEST = 64
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_until_in_flight(url: str, count: int) -> None:
@@ -46,21 +35,7 @@ def wait_until_in_flight(url: str, count: int) -> None:
 
 
 def test_sigterm_finishes_accepted_requests_and_exits_zero(test_digits: MnistSplit) -> None:
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "MODEL_PATH": str(SHIPPED_MODEL), "LOG_LEVEL": "warning"}
-    server = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not become ready"
-            time.sleep(0.1)
-
+    with server_process() as (server, url):
         labels = [int(label) for label in test_digits.labels]
         files = [
             ("file", (f"{i}.png", encode_image(255 - test_digits.images[i % len(labels)]), "image/png"))
@@ -88,9 +63,6 @@ def test_sigterm_finishes_accepted_requests_and_exits_zero(test_digits: MnistSpl
         assert outcomes == ["complete"] * CLIENTS
         with pytest.raises(httpx.ConnectError):  # stopped accepting
             httpx.get(f"{url}/health/ready")
-    finally:
-        if server.poll() is None:
-            server.kill()
 
 
 def test_readiness_turns_503_the_moment_the_signal_arrives(settings: Settings) -> None:
