@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+
 LogFormat = Literal["text", "json"]
 TEXT_FORMAT = "%(levelname)s:  %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "{asctime}{levelname}{name}{message}{request_id}"
@@ -21,6 +23,8 @@ def log_config(level: str, log_format: LogFormat) -> dict[str, Any]:
             "fmt": JSON_FIELDS,
             "style": "{",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # uvicorn adds the message again with terminal colour codes: not for machines.
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],
         }
         if log_format == "json"
         else {"format": TEXT_FORMAT}

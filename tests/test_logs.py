@@ -42,6 +42,7 @@ def test_log_lines_name_their_request(log_format: str) -> None:
             "req-9",
         )
         assert record["time"]
+        assert set(record) == {"time", "level", "logger", "message", "request_id"}
         assert json.loads(second)["request_id"] == "-"
     else:
         assert first == "INFO:  app [req-9] predicted 3 digits"
