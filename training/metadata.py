@@ -61,8 +61,3 @@ def runtime_versions() -> dict[str, str]:
 
 def write_metadata(path: Path, metadata: dict[str, Any]) -> None:
     path.write_text(json.dumps(metadata, indent=2) + "\n")
-
-
-def read_metadata(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
