@@ -83,11 +83,6 @@ class DigitClassifier:
         difference = check_equal(model, runtime, settings.max_batch_size)
         return cls(runtime, metadata, sha256, settings, difference)
 
-    @property
-    def runtime_batch_limit(self) -> int:
-        """The largest batch the runtime takes in one call."""
-        return self.settings.max_batch_size
-
     def start(self, observer: BatchObserver | None = None) -> None:
         """Start the batcher and run every batch size once, so no request pays for a first call."""
         self._batcher = MicroBatcher(

@@ -119,7 +119,7 @@ def naive_preprocess(data: bytes) -> np.ndarray:
 
 def predict_all(classifier: DigitClassifier, digits: np.ndarray) -> np.ndarray:
     """Probabilities for any number of digits, in batches the runtime was built for."""
-    size = classifier.runtime_batch_limit
+    size = classifier.settings.max_batch_size
     return np.concatenate(
         [classifier.runtime.predict(digits[i : i + size, ..., None]) for i in range(0, len(digits), size)]
     )

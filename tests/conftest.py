@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from PIL import Image
 
 from app.config import Settings
 from app.main import create_app
+from bench.throughput import free_port
 from training.data import Mnist, MnistSplit, load_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,13 +107,6 @@ class LiveServer:
     def __exit__(self, *exc_info: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

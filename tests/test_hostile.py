@@ -7,13 +7,13 @@ import io
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
 from PIL import Image
 
+from bench.throughput import memory_mib
 from tests.conftest import encode_image, server_process
 from tests.test_imaging import png_header_only
 
@@ -118,13 +118,6 @@ ANIMATED = [("animated gif", frames("GIF")), ("multi-page tiff", frames("TIFF"))
 TEN_MILLION_NUMBERS = b'{"pixels": [' + b"0," * 9_999_999 + b"0]}"
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     with server_process() as running:
@@ -156,12 +149,12 @@ def test_hostile_requests_get_4xx_json_errors_and_memory_stays_flat(
     process, url = server
     with httpx.Client(base_url=url, timeout=30) as client:
         assert run_battery(client) == []  # also warms every code path up
-        before = rss_mib(process.pid)
+        before = memory_mib(process.pid, "VmRSS")
         started = time.monotonic()
         for _ in range(3):
             assert run_battery(client) == []
         elapsed = time.monotonic() - started
-        after = rss_mib(process.pid)
+        after = memory_mib(process.pid, "VmRSS")
         assert client.get("/health/ready").status_code == 200
     print(f"\nRSS {before:.0f} -> {after:.0f} MiB over 3 batteries of {len(BATTERY) + 4} requests in {elapsed:.1f} s")
     assert after - before <= MAX_GROWTH_MIB
