@@ -1,7 +1,9 @@
 """Optional API-key authentication: ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``.
 
-Off unless ``API_KEYS`` is set. The app attaches :func:`require_api_key` to the prediction and
-metadata routers only when keys are configured, so local use pays nothing for it.
+Off unless ``API_KEYS`` is set. The app attaches :func:`require_api_key` to the metadata and
+protocol routers only when keys are configured, so local use pays nothing for it; the native
+prediction endpoints, which run no dependencies (``app.routing.DirectRoute``), call
+:func:`check_api_key` themselves.
 """
 
 from __future__ import annotations
@@ -21,14 +23,21 @@ def presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-async def require_api_key(request: Request) -> None:
-    """Accept the request only with one of the configured keys, compared in constant time."""
+def check_api_key(request: Request) -> None:
+    """Accept the request only with one of the configured keys (if any), compared in constant time."""
+    keys = request.app.state.settings.api_keys
+    if not keys:
+        return
     key = presented_key(request)
     if key is None:
         raise UnauthorizedError("an API key is required: send Authorization: Bearer <key> or X-API-Key")
     presented = key.encode()
     matched = False
-    for secret in request.app.state.settings.api_keys:  # no early exit: every key is compared
+    for secret in keys:  # no early exit: every key is compared
         matched |= hmac.compare_digest(presented, secret.get_secret_value().encode())
     if not matched:
         raise UnauthorizedError("the API key is not valid")
+
+
+async def require_api_key(request: Request) -> None:
+    check_api_key(request)

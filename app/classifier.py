@@ -12,13 +12,14 @@ from typing import Any
 
 import numpy as np
 
+from app.affinity import allow_cpus, pin_to_current_cpu, should_colocate, yield_to_event_loop
 from app.batching import BatchObserver, MicroBatcher
 from app.config import Settings
 from app.errors import ModelLoadError, ModelNotFoundError
 from app.imaging.decode import decode_grayscale
 from app.imaging.normalize import normalize_digit
 from app.runtime import Runtime, batch_buckets, build_runtime, check_equal, load_keras_model, pin_threads
-from app.schemas import ModelInfo, Prediction
+from app.schemas import ModelInfo
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,10 @@ class DigitClassifier:
         self._batcher: MicroBatcher | None = None
         # Image work gets its own small pool: on the shared 40-thread pool, dozens of concurrent
         # uploads fought over two cores and the GIL, and throughput fell as clients were added.
-        self._preprocess_pool = ThreadPoolExecutor(settings.preprocess_threads, thread_name_prefix="preprocess")
+        self._preprocess_pool = ThreadPoolExecutor(
+            settings.preprocess_threads, thread_name_prefix="preprocess", initializer=self._use_every_cpu
+        )
+        self._all_cpus: set[int] | None = None  # before the event loop's thread was pinned
         self.ready = False
 
     @classmethod
@@ -84,14 +88,28 @@ class DigitClassifier:
         return cls(runtime, metadata, sha256, settings, difference)
 
     def start(self, observer: BatchObserver | None = None) -> None:
-        """Start the batcher and run every batch size once, so no request pays for a first call."""
+        """Run every batch size once, so no request pays for a first call, then start the batcher.
+
+        Called on the event loop's thread, which (with ``COLOCATE_INFERENCE``) is pinned to its CPU
+        first, so that the inference thread it starts shares that CPU (see ``app.affinity``).
+        """
+        for size in batch_buckets(self.settings.max_batch_size):
+            self.runtime.predict(np.zeros((size, 28, 28, 1), dtype=np.float32))
+        if should_colocate(self.settings.colocate_inference):
+            self._all_cpus = pin_to_current_cpu()
         self._batcher = MicroBatcher(
-            self.runtime, self.settings.max_batch_size, self.settings.batch_wait_ms / 1000, observer
+            self.runtime,
+            self.settings.max_batch_size,
+            self.settings.batch_wait_ms / 1000,
+            observer,
+            thread_setup=yield_to_event_loop if self._all_cpus is not None else None,
         )
         self._batcher.start()
-        for size in batch_buckets(self.settings.max_batch_size):
-            self._batcher.run_sync(np.zeros((size, 28, 28, 1), dtype=np.float32))
         self.ready = True
+
+    def _use_every_cpu(self) -> None:
+        """Image decoding releases the GIL for long stretches: it may use every CPU, pinned or not."""
+        allow_cpus(self._all_cpus)
 
     async def stop(self) -> None:
         """Report not ready at once, then finish the requests already queued."""
@@ -120,15 +138,15 @@ class DigitClassifier:
         batch = np.ascontiguousarray(digits, dtype=np.float32)[..., np.newaxis]
         return await self._batcher.predict(batch)
 
-    def postprocess(self, probabilities: np.ndarray) -> list[Prediction]:
+    def postprocess(self, probabilities: np.ndarray) -> list[dict[str, Any]]:
+        """One answer per digit, in the shape of ``schemas.Prediction``.
+
+        Plain dicts holding numpy values, which ``OrjsonResponse`` writes directly: building and
+        re-validating pydantic objects cost the hot path more than the model does.
+        """
         digits = probabilities.argmax(axis=1)
         return [
-            Prediction(
-                digit=int(digit),
-                confidence=float(row[digit]),
-                probabilities=row.tolist(),
-                model_version=self.version,
-            )
+            {"digit": int(digit), "confidence": row[digit], "probabilities": row, "model_version": self.version}
             for digit, row in zip(digits, probabilities, strict=True)
         ]
 

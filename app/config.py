@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     )
     log_format: LogFormat = Field("text", description="text for people, json for log pipelines (one object a line)")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    access_log: bool = Field(
+        False,
+        description="log a line per request (uvicorn's access log); off by default, since at thousands of "
+        "requests a second it costs more than the prediction, and /metrics already counts every request",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="comma-separated origins allowed by CORS; empty turns CORS off"
     )
@@ -64,6 +69,11 @@ class Settings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1,
         gt=0,
         description="threads decoding and normalising images (default: one per core)",
+    )
+    colocate_inference: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="run the inference thread on the event loop's CPU (see app/affinity.py); auto: only "
+        "when the process may use at most 2 CPUs, since pinned threads cannot move off a busy CPU",
     )
     batch_wait_ms: float = Field(
         0.0, ge=0.0, description="extra time a micro-batch waits to gather requests (0: take what is queued)"

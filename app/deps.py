@@ -11,16 +11,30 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.auth import check_api_key
 from app.classifier import DigitClassifier
 from app.errors import PROTOCOL_STATE, ModelNotReadyError
 
 
-async def get_ready_classifier(request: Request) -> DigitClassifier:
+def ready_classifier(request: Request) -> DigitClassifier:
     """The loaded, warmed-up model, or a 503 while it is loading or the service is shutting down."""
     classifier: DigitClassifier | None = getattr(request.app.state, "classifier", None)
     if classifier is None or not classifier.ready:
         raise ModelNotReadyError("the model is not ready (still loading or shutting down)")
     return classifier
+
+
+def authorized_classifier(request: Request) -> DigitClassifier:
+    """The API key check (when keys are set), then the ready classifier, as plain calls.
+
+    For the native prediction endpoints, which run no dependencies (``app.routing.DirectRoute``).
+    """
+    check_api_key(request)
+    return ready_classifier(request)
+
+
+async def get_ready_classifier(request: Request) -> DigitClassifier:
+    return ready_classifier(request)
 
 
 def protocol_marker(name: str) -> Callable[[Request], Awaitable[None]]:

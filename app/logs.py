@@ -12,11 +12,16 @@ from pythonjsonlogger.core import RESERVED_ATTRS
 LogFormat = Literal["text", "json"]
 TEXT_FORMAT = "%(levelname)s:  %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "{asctime}{levelname}{name}{message}{request_id}"
-LOGGERS = ("app", "uvicorn", "uvicorn.access")
+LOGGERS = ("app", "uvicorn")
+ACCESS_LOGGER = "uvicorn.access"
 
 
-def log_config(level: str, log_format: LogFormat) -> dict[str, Any]:
-    """A ``logging.config.dictConfig`` dictionary; uvicorn takes it as ``log_config``."""
+def log_config(level: str, log_format: LogFormat, access_log: bool = False) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` dictionary; uvicorn takes it as ``log_config``.
+
+    uvicorn writes its access log only while ``uvicorn.access`` has a handler, so without
+    ``access_log`` that logger gets none (and does not pass records up to ``uvicorn``'s).
+    """
     formatter: dict[str, Any] = (
         {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -42,5 +47,8 @@ def log_config(level: str, log_format: LogFormat) -> dict[str, Any]:
                 "stream": "ext://sys.stderr",
             }
         },
-        "loggers": {name: {"handlers": ["stderr"], "level": level.upper(), "propagate": False} for name in LOGGERS},
+        "loggers": {
+            **{name: {"handlers": ["stderr"], "level": level.upper(), "propagate": False} for name in LOGGERS},
+            ACCESS_LOGGER: {"handlers": ["stderr"] if access_log else [], "level": level.upper(), "propagate": False},
+        },
     }

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import logging.config
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -28,13 +29,32 @@ from app.routers import health, metrics, model, open_inference, page, predict, t
 logger = logging.getLogger("app")
 
 
+@contextmanager
+def startup_objects_frozen() -> Iterator[None]:
+    """Load the model with the garbage collector off, then freeze everything loading allocated.
+
+    TensorFlow and the model are millions of long-lived objects. Collecting while they were created
+    cost startup about 0.8 s for nothing, and afterwards every full collection walked all of them,
+    pausing the event loop for 50-250 ms a few times a minute under load (the whole p99 at 64
+    clients). Frozen, they are never scanned again; requests' own garbage is collected as before.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.freeze()
+        gc.enable()
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    logging.config.dictConfig(log_config(settings.log_level, settings.log_format))
+    logging.config.dictConfig(log_config(settings.log_level, settings.log_format, settings.access_log))
     app.state.started_at = time.monotonic()
-    classifier = DigitClassifier.load(settings)
-    classifier.start(observer=app.state.metrics.observe_batch if settings.metrics_enabled else None)
+    with startup_objects_frozen():
+        classifier = DigitClassifier.load(settings)
+        classifier.start(observer=app.state.metrics.observe_batch if settings.metrics_enabled else None)
     app.state.metrics.set_model(
         classifier.version,
         classifier.metadata["architecture"],
@@ -70,10 +90,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = Metrics()
     install_error_handlers(app)
+    protected = [Depends(require_api_key)] if settings.api_keys else []
+    # Routes are matched in order, each included router at a cost: the hot one goes first.
+    app.include_router(predict.router)  # checks its API key itself (no dependencies: a DirectRoute)
     app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=page.STATIC_DIR), name="static")
-    protected = [Depends(require_api_key)] if settings.api_keys else []
-    app.include_router(predict.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(model.router, dependencies=protected)
     app.include_router(open_inference.health_router)

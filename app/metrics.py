@@ -39,7 +39,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.in_flight = Gauge("mnist_http_requests_in_flight", "Requests being handled", registry=self.registry)
+        # A plain count read at scrape time: Gauge.inc/dec take a lock twice a request. The event
+        # loop's thread is the only one that changes it.
+        self.requests_in_flight = 0
+        Gauge("mnist_http_requests_in_flight", "Requests being handled", registry=self.registry).set_function(
+            lambda: self.requests_in_flight
+        )
         self.batch_size = Histogram(
             "mnist_inference_batch_size", "Digits per micro-batch", buckets=BATCH_BUCKETS, registry=self.registry
         )
@@ -64,6 +69,19 @@ class Metrics:
         self.model_accuracy = Gauge(
             "mnist_model_test_accuracy", "The served model's MNIST test accuracy", registry=self.registry
         )
+
+        # (method, route, status) -> its request counter and (method, route) latency histogram;
+        # labels() takes a lock and validates the values on every call, a few us a request.
+        self._request_series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+
+    def observe_request(self, method: str, route: str, status: str, seconds: float) -> None:
+        series = self._request_series.get((method, route, status))
+        if series is None:
+            series = (self.requests.labels(method, route, status), self.latency.labels(method, route))
+            self._request_series[method, route, status] = series
+        count, latency = series
+        count.inc()
+        latency.observe(seconds)
 
     def observe_batch(self, size: int, queue_wait: float, inference: float) -> None:
         self.batch_size.observe(size)
@@ -97,13 +115,10 @@ class MetricsMiddleware:
                 status = message["status"]
             await send(message)
 
-        self.metrics.in_flight.inc()
+        self.metrics.requests_in_flight += 1
         try:
             await self.app(scope, receive, send_recording_status)
         finally:
-            self.metrics.in_flight.dec()
-            route = scope.get("route")
-            template = getattr(route, "path", UNMATCHED)
-            method = scope["method"]
-            self.metrics.requests.labels(method, template, str(status)).inc()
-            self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
+            self.metrics.requests_in_flight -= 1
+            template = getattr(scope.get("route"), "path", UNMATCHED)
+            self.metrics.observe_request(scope["method"], template, str(status), time.perf_counter() - started)

@@ -6,35 +6,56 @@ name it without it being passed around.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
-import uuid
+import secrets
 from contextvars import ContextVar
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.asgi import header
+
 HEADER = "X-Request-ID"
+HEADER_KEY = HEADER.lower().encode()
 # Echo only ids that are safe in headers and logs: no control characters, bounded length.
-ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+ACCEPTED_ID = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
 current_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+class RequestIdSource:
+    """Ids unique across processes and restarts: a random prefix per source, then a counter.
+
+    32 hex digits, like ``uuid4().hex``. Drawing 128 random bits per request instead (uuid4, or
+    ``secrets``) made a ``getrandom`` system call each time, which showed up at about 20 us a
+    request under load in this VM; ids are for finding a request in the logs, not secrets.
+    """
+
+    def __init__(self) -> None:
+        self._prefix = secrets.token_hex(8)
+        self._counter = itertools.count()
+
+    def new(self) -> str:
+        return f"{self._prefix}{next(self._counter):016x}"
 
 
 class RequestIdMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._ids = RequestIdSource()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        sent = dict(scope["headers"]).get(HEADER.lower().encode(), b"").decode("latin-1")
-        request_id = sent if ACCEPTED_ID.fullmatch(sent) else uuid.uuid4().hex
+        sent = header(scope, HEADER_KEY)
+        request_id = sent.decode() if sent is not None and ACCEPTED_ID.fullmatch(sent) else self._ids.new()
+        id_header = (HEADER_KEY, request_id.encode())
         token = current_request_id.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[HEADER] = request_id
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:

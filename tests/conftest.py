@@ -110,11 +110,23 @@ class LiveServer:
 
 
 @contextmanager
-def server_process() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """``python -m app`` (what ``make run`` runs) with the shipped model on a free port, once ready."""
+def server_process(
+    settings: dict[str, str] | None = None, stderr: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``python -m app`` (what ``make run`` runs) with the shipped model on a free port, once ready.
+
+    ``settings`` are extra environment variables; ``stderr``, a file to write the logs to.
+    """
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "MODEL_PATH": str(SHIPPED_MODEL), "LOG_LEVEL": "warning"}
-    process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env)
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "MODEL_PATH": str(SHIPPED_MODEL),
+        "LOG_LEVEL": "warning",
+        **(settings or {}),
+    }
+    log = stderr.open("wb") if stderr else None
+    process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -132,6 +144,8 @@ def server_process() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=30)
+        if log:
+            log.close()
 
 
 @pytest.fixture(scope="session")

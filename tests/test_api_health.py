@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -78,3 +79,9 @@ def test_startup_fails_in_one_line_on_a_corrupt_model(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert f"{corrupt}: not a loadable Keras model" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_startup_freezes_what_loading_allocated(client: TestClient) -> None:
+    """TensorFlow's and the model's objects are frozen, so full collections never walk them."""
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 100_000

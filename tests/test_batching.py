@@ -73,6 +73,21 @@ def test_concurrent_requests_are_batched_and_answered_in_order() -> None:
         assert result.argmax(axis=1).tolist() == [label % 10, 9]
 
 
+def test_requests_submitted_in_one_pass_of_the_event_loop_run_as_one_batch() -> None:
+    runtime = RecordingRuntime()
+
+    async def scenario() -> list[np.ndarray]:
+        batcher = MicroBatcher(runtime, max_batch_size=64)
+        batcher.start()
+        results = await asyncio.gather(*(batcher.predict(digits(label)) for label in range(10)))
+        await batcher.stop()
+        return results
+
+    results = run(scenario())
+    assert runtime.batch_sizes == [10]  # handed over together, though the thread was idle
+    assert [result.argmax(axis=1).tolist() for result in results] == [[label] for label in range(10)]
+
+
 def test_a_lone_request_runs_at_once_without_waiting_for_company() -> None:
     runtime = RecordingRuntime()
 

@@ -8,10 +8,12 @@ import logging
 import logging.config
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.logs import log_config
 from app.request_id import current_request_id
+from tests.conftest import server_process
 from tests.test_api_health import run_server
 
 
@@ -58,3 +60,15 @@ def test_startup_failure_is_one_json_line_in_json_mode(tmp_path: Path, monkeypat
     errors = [record for record in records if record["level"] == "ERROR"]
     assert any(f"{missing}: no such model file" in record["message"] for record in errors)
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("access_log", "logged"), [(None, False), ("true", True)])
+def test_access_log_is_off_unless_enabled(tmp_path: Path, access_log: str | None, logged: bool) -> None:
+    stderr = tmp_path / "stderr.log"
+    settings = {"LOG_LEVEL": "info", **({"ACCESS_LOG": access_log} if access_log else {})}
+    with server_process(settings, stderr) as (_, url):
+        assert httpx.get(f"{url}/health/live").status_code == 200
+    logs = stderr.read_text()
+    assert "serving cnn model" in logs  # the service's own info lines are there either way
+    assert ('"GET /health/live HTTP/1.1" 200' in logs) is logged

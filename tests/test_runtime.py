@@ -28,9 +28,14 @@ def model() -> keras.Model:
 
 
 def test_batch_buckets_cover_every_size_up_to_the_maximum() -> None:
-    assert batch_buckets(64) == [1, 2, 4, 8, 16, 32, 64]
-    assert batch_buckets(10) == [1, 2, 4, 8, 10]
+    assert batch_buckets(64) == [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64]
+    assert batch_buckets(10) == [1, 2, 3, 4, 5, 6, 7, 8, 10]
+    assert batch_buckets(5) == [1, 2, 3, 4, 5]
     assert batch_buckets(1) == [1]
+    for maximum in range(1, 200):
+        buckets = batch_buckets(maximum)
+        assert buckets[-1] == maximum
+        assert all(next(b for b in buckets if b >= n) < n * 1.25 for n in range(1, maximum + 1))
 
 
 @pytest.mark.mnist
@@ -46,7 +51,7 @@ def test_runtime_matches_keras_on_the_whole_test_set(model: keras.Model, mnist: 
 
 def test_tflite_pads_odd_batch_sizes_without_changing_answers(model: keras.Model) -> None:
     runtime = TFLiteRuntime(model, 64, 1)
-    batch = np.random.default_rng(1).random((5, 28, 28, 1), dtype=np.float32)  # runs padded to 8
+    batch = np.random.default_rng(1).random((9, 28, 28, 1), dtype=np.float32)  # runs padded to 10
     separately = np.concatenate([runtime.predict(batch[:4]), runtime.predict(batch[4:])])
     np.testing.assert_allclose(runtime.predict(batch), separately, atol=1e-6)
 
