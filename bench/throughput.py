@@ -1,17 +1,25 @@
 """Throughput and latency of the service against the HTTP stack's ceiling, in one run.
 
-    make bench                     # or: python -m bench.throughput --duration 10
+    make bench                     # or: python -m bench.throughput --rounds 3 --duration 5
 
-Starts, one after another on free local ports, each with one uvicorn worker:
+Starts, side by side on free local ports, each with one uvicorn worker:
 
-* ``service``: the project's service (``python -m app``, as ``make run`` does);
-* ``ceiling``: the same JSON parsing and validation with a constant answer and no model;
+* ``service``: the project's service exactly as ``make run`` serves it (``python -m app``, default
+  settings);
+* ``ceiling``: the service's own JSON parsing and validation and its response path, a constant
+  answer, no model (``bench/ceiling_app.py``);
+* ``fastapi-pydantic``: the way FastAPI tutorials declare the body, a pydantic request model, with a
+  constant answer and no model (``bench/pydantic_app.py``): the ceiling most FastAPI apps have;
 * ``baseline`` (``--baseline``): the tutorial way, ``model.predict()`` per request.
 
-Each is driven by wrk posting a real MNIST test digit as JSON at each concurrency, and the service
-also with a multipart PNG upload. Prints a table (requests/s, p50/p99 latency, errors, peak RSS,
-ratio to the ceiling), writes ``bench/results/throughput.json`` and ``throughput.png``, and also
-reports the service's time from process start to ready and the model's raw images/s.
+wrk posts a real MNIST test digit as JSON (and, to the service, a multipart PNG) at each
+concurrency. The machines here are noisy (their speed drifts by tens of percent within minutes),
+so the servers are measured in interleaved rounds, each round driving every server at every
+concurrency for ``--duration`` seconds; a ratio to the ceiling is taken within a round, from runs
+seconds apart, and the table gives the median over the rounds. Prints the table (requests/s,
+p50/p99 latency, errors, server CPU per request, peak RSS, ratios), writes
+``bench/results/throughput.json`` and ``throughput.png``, and reports the service's time from
+process start to ready and the model's raw images/s (the compute limit).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -38,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 LUA_SCRIPT = ROOT / "bench" / "post_body.lua"
 CONCURRENCIES = (1, 8, 64)
+CEILING = "ceiling"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -45,11 +56,28 @@ class Run:
     server: str
     payload: str
     concurrency: int
+    round: int
     requests_per_second: float
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_us_per_request: float  # the server process, all threads; NaN for a deployment measured by URL
     peak_rss_mib: float
+
+
+@dataclass
+class Summary:
+    server: str
+    payload: str
+    concurrency: int
+    requests_per_second: float  # medians over the rounds
+    p50_ms: float
+    p99_ms: float
+    errors: int  # over all rounds
+    cpu_us_per_request: float
+    peak_rss_mib: float
+    throughput_ratio: float | None  # median over rounds of this server's req/s over the ceiling's
+    p50_ratio: float | None  # likewise for p50 latency
 
 
 def free_port() -> int:
@@ -65,6 +93,12 @@ def memory_mib(pid: int, field: str = "VmHWM") -> float:
         if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process, all its threads, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 class Server:
@@ -111,6 +145,9 @@ class Deployment:
         self.url = url
         self.process = None
 
+    def stop(self) -> None:
+        pass
+
 
 def wrk(url: str, body: Path, content_type: str, concurrency: int, duration: float) -> dict[str, Any]:
     threads = min(2, concurrency)
@@ -132,30 +169,69 @@ def wrk(url: str, body: Path, content_type: str, concurrency: int, duration: flo
 
 
 def measure(
-    server: Server | Deployment, payload: str, body: Path, content_type: str, args: argparse.Namespace
-) -> list[Run]:
-    runs = []
-    wrk(server.url, body, content_type, 8, 2)  # warm-up: connections, caches, the allocator
-    for concurrency in args.concurrency:
-        result = wrk(server.url, body, content_type, concurrency, args.duration)
-        errors = sum(result["errors"].values())
-        run = Run(
-            server=server.name,
-            payload=payload,
-            concurrency=concurrency,
-            requests_per_second=result["requests"] / (result["duration_us"] / 1e6),
-            p50_ms=result["p50_us"] / 1000,
-            p99_ms=result["p99_us"] / 1000,
-            errors=errors,
-            peak_rss_mib=memory_mib(server.process.pid) if server.process else float("nan"),
+    server: Server | Deployment,
+    payload: str,
+    body: Path,
+    content_type: str,
+    concurrency: int,
+    round_: int,
+    duration: int,
+) -> Run:
+    pid = server.process.pid if server.process else None
+    cpu_before = cpu_seconds(pid) if pid else float("nan")
+    result = wrk(server.url, body, content_type, concurrency, duration)
+    cpu_used = cpu_seconds(pid) - cpu_before if pid else float("nan")
+    requests = max(result["requests"], 1)
+    run = Run(
+        server=server.name,
+        payload=payload,
+        concurrency=concurrency,
+        round=round_,
+        requests_per_second=result["requests"] / (result["duration_us"] / 1e6),
+        p50_ms=result["p50_us"] / 1000,
+        p99_ms=result["p99_us"] / 1000,
+        errors=sum(result["errors"].values()),
+        cpu_us_per_request=cpu_used / requests * 1e6,
+        peak_rss_mib=memory_mib(pid) if pid else float("nan"),
+    )
+    print(
+        f"  round {round_} {run.server:<17}{run.payload:<5} c={concurrency:<3} {run.requests_per_second:8.0f} req/s  "
+        f"p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  errors {run.errors}  "
+        f"CPU {run.cpu_us_per_request:5.0f} us/req  RSS {run.peak_rss_mib:.0f} MiB",
+        flush=True,
+    )
+    return run
+
+
+def summarize(runs: list[Run]) -> list[Summary]:
+    """Medians over rounds; ratios to the ceiling taken round by round, then their median."""
+    ceiling = {(run.concurrency, run.round): run for run in runs if run.server == CEILING and run.payload == "json"}
+    summaries = []
+    for key in dict.fromkeys((run.server, run.payload, run.concurrency) for run in runs):
+        server, payload, concurrency = key
+        selected = [run for run in runs if (run.server, run.payload, run.concurrency) == key]
+        paired = [(run, ceiling[concurrency, run.round]) for run in selected if (concurrency, run.round) in ceiling]
+        compared = payload == "json" and paired
+        summaries.append(
+            Summary(
+                server=server,
+                payload=payload,
+                concurrency=concurrency,
+                requests_per_second=statistics.median(run.requests_per_second for run in selected),
+                p50_ms=statistics.median(run.p50_ms for run in selected),
+                p99_ms=statistics.median(run.p99_ms for run in selected),
+                errors=sum(run.errors for run in selected),
+                cpu_us_per_request=statistics.median(run.cpu_us_per_request for run in selected),
+                peak_rss_mib=max(run.peak_rss_mib for run in selected),
+                throughput_ratio=statistics.median(
+                    run.requests_per_second / top.requests_per_second for run, top in paired
+                )
+                if compared
+                else None,
+                p50_ratio=statistics.median(run.p50_ms / top.p50_ms for run, top in paired) if compared else None,
+            )
         )
-        print(
-            f"  {run.server:<9}{run.payload:<6} c={concurrency:<3} {run.requests_per_second:8.0f} req/s  "
-            f"p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  errors {errors}  RSS {run.peak_rss_mib:.0f} MiB",
-            flush=True,
-        )
-        runs.append(run)
-    return runs
+    return summaries
 
 
 def write_bodies(digit: np.ndarray, directory: Path) -> dict[str, tuple[Path, str]]:
@@ -199,35 +275,78 @@ def model_images_per_second(model_path: Path) -> dict[str, float]:
     return rates
 
 
-def plot(runs: list[Run], path: Path) -> None:
+def plot(summaries: list[Summary], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(7, 4))
-    for server, payload in sorted({(run.server, run.payload) for run in runs}):
-        selected = [run for run in runs if (run.server, run.payload) == (server, payload)]
+    for server, payload in dict.fromkeys((row.server, row.payload) for row in summaries):
+        selected = [row for row in summaries if (row.server, row.payload) == (server, payload)]
         axis.plot(
-            [run.concurrency for run in selected],
-            [run.requests_per_second for run in selected],
+            [row.concurrency for row in selected],
+            [row.requests_per_second for row in selected],
             marker="o",
             label=f"{server} ({payload})",
         )
     axis.set_xscale("log", base=2)
     axis.set_yscale("log")
     axis.set_xlabel("concurrent clients")
-    axis.set_ylabel("requests/s")
+    axis.set_ylabel("requests/s (median over rounds)")
     axis.grid(alpha=0.3)
-    axis.legend()
+    axis.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=80)
     plt.close(figure)
 
 
+def print_table(summaries: list[Summary]) -> None:
+    print(
+        "\n| server | payload | clients | req/s | x ceiling | p50 ms | p50 x ceiling | p99 ms | errors "
+        "| CPU us/req | peak RSS MiB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in summaries:
+        ratio = f"{row.throughput_ratio:.2f}" if row.throughput_ratio is not None else ""
+        p50_ratio = f"{row.p50_ratio:.2f}" if row.p50_ratio is not None else ""
+        print(
+            f"| {row.server} | {row.payload} | {row.concurrency} | {row.requests_per_second:.0f} | {ratio} | "
+            f"{row.p50_ms:.2f} | {p50_ratio} | {row.p99_ms:.2f} | {row.errors} | {row.cpu_us_per_request:.0f} | "
+            f"{row.peak_rss_mib:.0f} |"
+        )
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    ready_path: str
+    payloads: tuple[str, ...] = ("json",)
+
+
+def servers_to_start(args: argparse.Namespace) -> list[ServerSpec]:
+    python = sys.executable
+    uvicorn = [python, "-m", "uvicorn", "--port", "{port}", "--log-level", "warning", "--no-access-log"]
+    model = {"MODEL_PATH": str(args.model)}
+    service = [python, "-m", "app"]
+    specs = []
+    if not args.skip_service:
+        specs.append(ServerSpec("service", service, model, "/health/ready", ("json", "png")))
+    if args.metrics_off:
+        specs.append(ServerSpec("no-metrics", service, {**model, "METRICS_ENABLED": "false"}, "/health/ready"))
+    specs.append(ServerSpec(CEILING, [*uvicorn, "bench.ceiling_app:app"], {}, "/docs"))
+    specs.append(ServerSpec("fastapi-pydantic", [*uvicorn, "bench.pydantic_app:app"], {}, "/docs"))
+    if args.baseline:
+        specs.append(ServerSpec("baseline", [*uvicorn, "bench.baseline_app:app"], model, "/docs"))
+    return specs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the table gives medians")
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCIES))
     parser.add_argument("--baseline", action="store_true", help="also measure model.predict() per request")
     parser.add_argument("--metrics-off", action="store_true", help="also measure the service without metrics")
@@ -236,9 +355,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=URL",
         action="append",
         default=[],
-        help="also measure an already running deployment, e.g. lb=http://127.0.0.1:8080 (JSON only; RSS not known)",
+        help="also measure an already running deployment, e.g. lb=http://127.0.0.1:8080 (JSON only; no RSS or CPU)",
     )
-    parser.add_argument("--service-only", action="store_true", help="skip starting the local service")
+    parser.add_argument("--skip-service", action="store_true", help="do not start the local service")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "mnist.keras")
     parser.add_argument("--data", help="MNIST directory (default: $MNIST_DIR)")
     args = parser.parse_args(argv)
@@ -248,73 +367,46 @@ def main(argv: list[str] | None = None) -> int:
 
     from training.data import load_mnist
 
-    digit = load_mnist(args.data).test.images[0]
-    bodies = write_bodies(digit, RESULTS)
-    python = sys.executable
-    uvicorn = [python, "-m", "uvicorn", "--port", "{port}", "--log-level", "warning", "--no-access-log"]
-    servers = [
-        (
-            "service",
-            [python, "-m", "app"],
-            {"MODEL_PATH": str(args.model), "LOG_LEVEL": "warning"},
-            "/health/ready",
-            ("json", "png"),
-        ),
-        ("ceiling", [*uvicorn, "bench.ceiling_app:app"], {}, "/docs", ("json",)),
+    bodies = write_bodies(load_mnist(args.data).test.images[0], RESULTS)
+    targets: list[tuple[Server | Deployment, tuple[str, ...]]] = [
+        (Deployment(name, url), ("json",)) for name, url in (entry.split("=", 1) for entry in args.url)
     ]
-    if args.metrics_off:
-        no_metrics = {"MODEL_PATH": str(args.model), "LOG_LEVEL": "warning", "METRICS_ENABLED": "false"}
-        servers.append(("no-metrics", [python, "-m", "app"], no_metrics, "/health/ready", ("json",)))
-    if args.baseline:
-        servers.append(
-            (
-                "baseline",
-                [*uvicorn, "bench.baseline_app:app"],
-                {"MODEL_PATH": str(args.model)},
-                "/docs",
-                ("json",),
-            )
-        )
-
-    if args.service_only:
-        servers = [server for server in servers if server[0] != "service"]
     runs: list[Run] = []
-    startup: dict[str, float] = {}
-    for name, url in (entry.split("=", 1) for entry in args.url):
-        runs.extend(measure(Deployment(name, url), "json", *bodies["json"], args))
-    for name, command, env, ready_path, payloads in servers:
-        server = Server(name, command, env, ready_path)
-        startup[name] = server.seconds_to_ready
-        print(f"{name}: ready {server.seconds_to_ready:.1f} s after start", flush=True)
-        try:
-            for payload in payloads:
-                runs.extend(measure(server, payload, *bodies[payload], args))
-        finally:
-            server.stop()
+    try:
+        for spec in servers_to_start(args):
+            server = Server(spec.name, spec.command, spec.env, spec.ready_path)
+            print(f"{spec.name}: ready {server.seconds_to_ready:.1f} s after start", flush=True)
+            targets.append((server, spec.payloads))
+        for target, _ in targets:  # warm-up: connections, caches, the allocator
+            wrk(target.url, *bodies["json"], 8, 2)
+        for round_ in range(1, args.rounds + 1):
+            for concurrency in args.concurrency:
+                for target, payloads in targets:
+                    for payload in payloads:
+                        runs.append(measure(target, payload, *bodies[payload], concurrency, round_, args.duration))
+    finally:
+        for target, _ in targets:
+            target.stop()
 
-    ceiling = {run.concurrency: run.requests_per_second for run in runs if run.server == "ceiling"}
-    print("\n| server | payload | clients | req/s | x ceiling | p50 ms | p99 ms | errors | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for run in runs:
-        ratio = run.requests_per_second / ceiling[run.concurrency] if run.concurrency in ceiling else float("nan")
-        print(
-            f"| {run.server} | {run.payload} | {run.concurrency} | {run.requests_per_second:.0f} | {ratio:.2f} | "
-            f"{run.p50_ms:.2f} | {run.p99_ms:.2f} | {run.errors} | {run.peak_rss_mib:.0f} |"
-        )
+    summaries = summarize(runs)
+    print_table(summaries)
     rates = model_images_per_second(args.model)
     print(f"\nmodel alone: {rates['batch_1']:.0f} images/s at batch 1, {rates['batch_64']:.0f} at batch 64")
+    startup = {target.name: target.seconds_to_ready for target, _ in targets if isinstance(target, Server)}
     if "service" in startup:
         print(f"service ready {startup['service']:.1f} s after process start")
     machine = f"{os.cpu_count()} CPUs, {os.uname().machine}, {os.uname().release}"
     report = {
         "machine": machine,
         "duration_s": args.duration,
+        "rounds": args.rounds,
+        "summary": [asdict(row) for row in summaries],
         "runs": [asdict(run) for run in runs],
         "startup_seconds": startup,
         "model_images_per_second": rates,
     }
     (RESULTS / "throughput.json").write_text(json.dumps(report, indent=2))
-    plot(runs, RESULTS / "throughput.png")
+    plot(summaries, RESULTS / "throughput.png")
     print(f"wrote {RESULTS / 'throughput.json'} and throughput.png")
     return 0
 
