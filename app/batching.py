@@ -116,16 +116,17 @@ class MicroBatcher:
     def _receive(self, timeout: float | None) -> bool:
         """Move handed-over requests into the backlog, waiting up to ``timeout`` (``None``: for ever)
         for the first list. False if none came, or once told to stop."""
+        if timeout == 0 and self._handover.empty():
+            return False
         try:
-            handed = self._handover.get(timeout=timeout) if timeout != 0 else self._handover.get_nowait()
+            handed = self._handover.get(timeout=timeout)
         except queue.Empty:
             return False
         while handed is not None:
             self._backlog.extend(handed)
-            try:
-                handed = self._handover.get_nowait()
-            except queue.Empty:
+            if self._handover.empty():
                 return True
+            handed = self._handover.get()
         self._stopped = True
         return False
 
@@ -169,10 +170,10 @@ class MicroBatcher:
                 logger.exception("inference failed for a batch of %d digits; requests %s", len(inputs), request_ids)
                 self._loop.call_soon_threadsafe(_fail, live, InferenceError(f"inference failed: {type(exc).__name__}"))
                 continue
-            finished = time.perf_counter()
-            self._loop.call_soon_threadsafe(_deliver, live, probabilities)
             if self._observer:
-                self._observer(len(inputs), started - live[0].enqueued, finished - started)
+                self._observer(len(inputs), started - live[0].enqueued, time.perf_counter() - started)
+            # Last: the event loop wakes wanting the GIL, which this thread gives up in _receive.
+            self._loop.call_soon_threadsafe(_deliver, live, probabilities)
 
 
 def _deliver(batch: list[_Pending], probabilities: np.ndarray) -> None:
