@@ -15,8 +15,9 @@ Starts, side by side on free local ports, each with one uvicorn worker:
 wrk posts a real MNIST test digit as JSON (and, to the service, a multipart PNG) at each
 concurrency. The machines here are noisy (their speed drifts by tens of percent within minutes),
 so the servers are measured in interleaved rounds, each round driving every server at every
-concurrency for ``--duration`` seconds; a ratio to the ceiling is taken within a round, from runs
-seconds apart, and the table gives the median over the rounds. Prints the table (requests/s,
+concurrency for ``--duration`` seconds (each left to finish its backlog before the next is driven);
+a ratio to the ceiling is taken within a round, from runs seconds apart, and the table gives the
+median over the rounds. Prints the table (requests/s,
 p50/p99 latency, errors, server CPU per request, peak RSS, ratios), writes
 ``bench/results/throughput.json`` and ``throughput.png``, and reports the service's time from
 process start to ready and the model's raw images/s (the compute limit).
@@ -49,6 +50,8 @@ LUA_SCRIPT = ROOT / "bench" / "post_body.lua"
 CONCURRENCIES = (1, 8, 64)
 CEILING = "ceiling"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+IDLE_CHECK_S = 0.25  # how often, and at most how much CPU in that time, a server counts as idle
+IDLE_CPU_S = 0.02
 
 
 @dataclass
@@ -149,6 +152,20 @@ class Deployment:
         pass
 
 
+def wait_until_idle(pid: int, timeout: float = 60.0) -> None:
+    """Wait until a server has worked off what a wrk run left it: wrk stops when its time is up, but
+    a slow server (the baseline, at 64 clients) goes on with seconds of queued requests, which would
+    load the machine while the next server is measured."""
+    deadline = time.perf_counter() + timeout
+    used = cpu_seconds(pid)
+    while time.perf_counter() < deadline:
+        time.sleep(IDLE_CHECK_S)
+        now = cpu_seconds(pid)
+        if now - used <= IDLE_CPU_S:
+            return
+        used = now
+
+
 def wrk(url: str, body: Path, content_type: str, concurrency: int, duration: float) -> dict[str, Any]:
     threads = min(2, concurrency)
     env = {**os.environ, "BODY_FILE": str(body), "CONTENT_TYPE": content_type, "REQUEST_PATH": "/predict"}
@@ -181,6 +198,8 @@ def measure(
     cpu_before = cpu_seconds(pid) if pid else float("nan")
     result = wrk(server.url, body, content_type, concurrency, duration)
     cpu_used = cpu_seconds(pid) - cpu_before if pid else float("nan")
+    if pid:
+        wait_until_idle(pid)
     requests = max(result["requests"], 1)
     run = Run(
         server=server.name,

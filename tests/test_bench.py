@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import pytest
 
-from bench.throughput import Run, summarize
+from bench.throughput import IDLE_CHECK_S, Run, summarize, wait_until_idle
 
 
 def run(server: str, concurrency: int, round_: int, rps: float, p50: float, payload: str = "json") -> Run:
@@ -29,3 +33,31 @@ def test_ratios_are_taken_round_by_round_then_their_median() -> None:
     assert service.p50_ratio == pytest.approx(1.5)
     assert rows["ceiling", "json"].throughput_ratio == pytest.approx(1.0)
     assert rows["service", "png"].throughput_ratio is None  # not comparable to a JSON ceiling
+
+
+def test_wait_until_idle_waits_for_a_busy_process_to_finish() -> None:
+    busy_for = 1.0
+    spin_then_sleep = f"import time\nend = time.time() + {busy_for}\nwhile time.time() < end: pass\ntime.sleep(60)"
+    process = subprocess.Popen([sys.executable, "-c", spin_then_sleep])
+    try:
+        started = time.perf_counter()
+        wait_until_idle(process.pid)
+        waited = time.perf_counter() - started
+        assert process.poll() is None  # still running, but idle
+        assert waited >= busy_for / 2
+        assert waited < 30
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_wait_until_idle_returns_at_once_for_an_idle_process() -> None:
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        time.sleep(0.5)  # past the interpreter's start-up
+        started = time.perf_counter()
+        wait_until_idle(process.pid)
+        assert time.perf_counter() - started < 5 * IDLE_CHECK_S
+    finally:
+        process.kill()
+        process.wait()
