@@ -6,6 +6,8 @@ import asyncio
 import hashlib
 import json
 import logging
+import statistics
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from app.schemas import ModelInfo
 logger = logging.getLogger(__name__)
 
 METADATA_FILE = "mnist.json"
+SINGLE_DIGIT_TIMINGS = 21
 
 
 def _read_metadata(model_path: Path) -> dict[str, Any]:
@@ -69,6 +72,8 @@ class DigitClassifier:
             settings.preprocess_threads, thread_name_prefix="preprocess", initializer=self._use_every_cpu
         )
         self._all_cpus: set[int] | None = None  # before the event loop's thread was pinned
+        self.single_digit_seconds = float("nan")  # timed in start()
+        self.inline_lone = False
         self.ready = False
 
     @classmethod
@@ -95,6 +100,8 @@ class DigitClassifier:
         """
         for size in batch_buckets(self.settings.max_batch_size):
             self.runtime.predict(np.zeros((size, 28, 28, 1), dtype=np.float32))
+        self.single_digit_seconds = self._time_single_digit()
+        self.inline_lone = self.single_digit_seconds * 1e6 < self.settings.inline_max_us
         if should_colocate(self.settings.colocate_inference):
             self._all_cpus = pin_to_current_cpu()
         self._batcher = MicroBatcher(
@@ -103,9 +110,20 @@ class DigitClassifier:
             self.settings.batch_wait_ms / 1000,
             observer,
             thread_setup=yield_to_event_loop if self._all_cpus is not None else None,
+            inline_lone=self.inline_lone,
         )
         self._batcher.start()
         self.ready = True
+
+    def _time_single_digit(self) -> float:
+        """The median time of a one-digit call, which decides whether lone digits run inline."""
+        digit = np.zeros((1, 28, 28, 1), dtype=np.float32)
+        timings = []
+        for _ in range(SINGLE_DIGIT_TIMINGS):
+            started = time.perf_counter()
+            self.runtime.predict(digit)
+            timings.append(time.perf_counter() - started)
+        return statistics.median(timings)
 
     def _use_every_cpu(self) -> None:
         """Image decoding releases the GIL for long stretches: it may use every CPU, pinned or not."""

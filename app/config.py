@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     batch_wait_ms: float = Field(
         0.0, ge=0.0, description="extra time a micro-batch waits to gather requests (0: take what is queued)"
     )
+    inline_max_us: float = Field(
+        100.0,
+        ge=0.0,
+        description="a lone digit arriving while the inference thread is idle runs on the event loop if a "
+        "one-digit model call, timed at startup, takes less than this (0: never); see app/batching.py",
+    )
 
     @field_validator("cors_origins", "api_keys", mode="before")
     @classmethod

@@ -64,13 +64,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.classifier = classifier
     logger.info(
-        "serving %s model version %s from %s with %s on %s (max difference from Keras %.1g), ready in %.1f s",
+        "serving %s model version %s from %s with %s on %s (max difference from Keras %.1g; "
+        "one digit in %.3f ms, lone digits %s), ready in %.1f s",
         classifier.metadata["architecture"],
         classifier.version,
         settings.model_path,
         classifier.runtime.name,
         classifier.runtime.device,
         classifier.max_difference,
+        classifier.single_digit_seconds * 1000,
+        "on the event loop" if classifier.inline_lone else "on the inference thread",
         time.monotonic() - app.state.started_at,
     )
     try:

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import encode_image
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import SHIPPED_MODEL, encode_image
 from training.data import MnistSplit
 
 pytestmark = pytest.mark.mnist
@@ -107,3 +109,17 @@ def test_openapi_json_example_predicts_seven(client: TestClient) -> None:
     example = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["requestBody"]["content"]
     response = client.post("/predict", json=example["application/json"]["example"])
     assert response.json()["digit"] == 7
+
+
+@pytest.mark.parametrize(("inline_max_us", "inline"), [(0.0, False), (1e9, True)])
+def test_predict_runs_lone_digits_inline_only_below_inline_max_us(
+    test_digits: MnistSplit, inline_max_us: float, inline: bool
+) -> None:
+    settings = Settings(model_path=SHIPPED_MODEL, inline_max_us=inline_max_us)
+    with TestClient(create_app(settings)) as client:
+        classifier = client.app.state.classifier  # type: ignore[attr-defined]
+        assert classifier.inline_lone is inline
+        assert classifier.single_digit_seconds > 0
+        for image, label in zip(test_digits.images[:5], test_digits.labels[:5], strict=True):
+            response = client.post("/predict", json={"pixels": image.tolist()})
+            assert response.json()["digit"] == label

@@ -25,13 +25,15 @@ class RecordingRuntime:
 
     def __init__(self, delay: float = 0.0, fail_on: int | None = None) -> None:
         self.batch_sizes: list[int] = []
+        self.threads: list[str] = []  # the thread each call came in on
         self.delay = delay
         self.fail_on = fail_on
         self.release = threading.Event()
         self.release.set()
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        self.release.wait()
+        self.threads.append(threading.current_thread().name)
+        self.release.wait(timeout=5)  # bounded: a call that blocks the event loop fails the test, not hangs it
         self.batch_sizes.append(len(batch))
         labels = batch[:, 0, 0, 0].astype(int)
         if self.fail_on is not None and self.fail_on in labels:
@@ -120,11 +122,12 @@ def test_large_requests_are_split_at_the_maximum_batch_size() -> None:
     assert sum(runtime.batch_sizes) == 10
 
 
-def test_inference_failure_reaches_only_its_batch() -> None:
+@pytest.mark.parametrize("inline_lone", [False, True])
+def test_inference_failure_reaches_only_its_batch(inline_lone: bool) -> None:
     runtime = RecordingRuntime(fail_on=7)
 
     async def scenario() -> tuple[BaseException | np.ndarray, np.ndarray]:
-        batcher = MicroBatcher(runtime, max_batch_size=64)
+        batcher = MicroBatcher(runtime, max_batch_size=64, inline_lone=inline_lone)
         batcher.start()
         failed = await asyncio.gather(batcher.predict(digits(7)), return_exceptions=True)
         healthy = await batcher.predict(digits(2))
@@ -157,3 +160,56 @@ def test_stop_finishes_queued_requests_then_refuses_new_ones() -> None:
 
     results = run(scenario())
     assert [result.argmax(axis=1).tolist() for result in results] == [[label] for label in range(6)]
+
+
+def test_inline_lone_runs_a_lone_digit_on_the_event_loop() -> None:
+    runtime = RecordingRuntime()
+
+    async def scenario() -> np.ndarray:
+        batcher = MicroBatcher(runtime, max_batch_size=64, inline_lone=True)
+        batcher.start()
+        result = await batcher.predict(digits(3))
+        await batcher.stop()
+        return result
+
+    assert run(scenario()).argmax(axis=1).tolist() == [3]
+    assert runtime.threads == [threading.current_thread().name]  # asyncio.run's loop runs here
+
+
+def test_inline_lone_leaves_company_and_multi_digit_requests_to_the_inference_thread() -> None:
+    runtime = RecordingRuntime()
+
+    async def scenario() -> list[np.ndarray]:
+        batcher = MicroBatcher(runtime, max_batch_size=64, inline_lone=True)
+        batcher.start()
+        together = await asyncio.gather(batcher.predict(digits(1)), batcher.predict(digits(2)))
+        several = await batcher.predict(digits(4, 5))
+        await batcher.stop()
+        return [*together, several]
+
+    results = run(scenario())
+    assert [result.argmax(axis=1).tolist() for result in results] == [[1], [2], [4, 5]]
+    assert runtime.threads == ["inference", "inference"]
+    assert runtime.batch_sizes == [2, 2]
+
+
+def test_inline_lone_queues_behind_a_busy_inference_thread() -> None:
+    runtime = RecordingRuntime()
+
+    async def scenario() -> list[np.ndarray]:
+        batcher = MicroBatcher(runtime, max_batch_size=64, inline_lone=True)
+        batcher.start()
+        runtime.release.clear()  # the thread is held inside its batch
+        busy = asyncio.ensure_future(batcher.predict(digits(0, 1)))
+        await asyncio.sleep(0.05)
+        lone = asyncio.ensure_future(batcher.predict(digits(6)))
+        await asyncio.sleep(0.05)
+        assert runtime.threads == ["inference"]  # not run here while the runtime is in use
+        runtime.release.set()
+        results = await asyncio.gather(busy, lone)
+        await batcher.stop()
+        return list(results)
+
+    results = run(scenario())
+    assert [result.argmax(axis=1).tolist() for result in results] == [[0, 1], [6]]
+    assert runtime.threads == ["inference", "inference"]
