@@ -40,4 +40,5 @@ def check_api_key(request: Request) -> None:
 
 
 async def require_api_key(request: Request) -> None:
+    """:func:`check_api_key` as a router dependency."""
     check_api_key(request)

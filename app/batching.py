@@ -130,10 +130,12 @@ class MicroBatcher:
         self._with_thread += len(submitted)
         self._handover.put(submitted)
 
-    def _give_back(self, count: int, live: list[_Pending], outcome: np.ndarray | InferenceError) -> None:
-        """On the event loop: the thread is done with ``count`` requests, of which ``live`` still wait."""
+    def _give_back(self, count: int, live: list[_Pending], outcome: np.ndarray | InferenceError | None) -> None:
+        """On the event loop: the thread is done with ``count`` requests, of which ``live`` still wait
+        (``outcome`` is ``None`` when none did)."""
         self._with_thread -= count
-        _settle(live, outcome)
+        if outcome is not None:
+            _settle(live, outcome)
 
     def _run(self, batch: list[_Pending]) -> np.ndarray | InferenceError:
         """Run a batch through the model and record it: its probabilities, or the error for all of it."""
@@ -195,7 +197,7 @@ class MicroBatcher:
             self._thread_setup()
         while (batch := self._next_batch()) is not None:
             live = [item for item in batch if not item.future.cancelled()]  # the client went away
-            outcome = self._run(live) if live else InferenceError("no one waits for this batch")
+            outcome = self._run(live) if live else None
             # Last: the event loop wakes wanting the GIL, which this thread gives up in _receive.
             self._loop.call_soon_threadsafe(self._give_back, len(batch), live, outcome)
 

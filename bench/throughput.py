@@ -44,6 +44,8 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from bench.model_speed import seconds_per_call
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 LUA_SCRIPT = ROOT / "bench" / "post_body.lua"
@@ -284,13 +286,7 @@ def model_images_per_second(model_path: Path) -> dict[str, float]:
     rates = {}
     for batch_size in (1, 64):
         batch = np.random.default_rng(0).random((batch_size, 28, 28, 1), dtype=np.float32)
-        for _ in range(20):
-            runtime.predict(batch)
-        calls = 2000 if batch_size == 1 else 200
-        started = time.perf_counter()
-        for _ in range(calls):
-            runtime.predict(batch)
-        rates[f"batch_{batch_size}"] = calls * batch_size / (time.perf_counter() - started)
+        rates[f"batch_{batch_size}"] = batch_size / seconds_per_call(runtime.predict, batch, budget=1.0)
     return rates
 
 

@@ -213,3 +213,27 @@ def test_inline_lone_queues_behind_a_busy_inference_thread() -> None:
     results = run(scenario())
     assert [result.argmax(axis=1).tolist() for result in results] == [[0, 1], [6]]
     assert runtime.threads == ["inference", "inference"]
+
+
+def test_requests_cancelled_while_queued_are_skipped_and_given_back() -> None:
+    runtime = RecordingRuntime()
+
+    async def scenario() -> np.ndarray:
+        batcher = MicroBatcher(runtime, max_batch_size=64, inline_lone=True)
+        batcher.start()
+        runtime.release.clear()
+        busy = asyncio.ensure_future(batcher.predict(digits(0, 1)))
+        await asyncio.sleep(0.05)
+        abandoned = asyncio.ensure_future(batcher.predict(digits(2, 3)))
+        await asyncio.sleep(0.05)
+        abandoned.cancel()  # the client went away while its request queued
+        runtime.release.set()
+        await busy
+        await asyncio.sleep(0.05)  # the thread gives the abandoned request back
+        lone = await batcher.predict(digits(5))
+        await batcher.stop()
+        return lone
+
+    assert run(scenario()).argmax(axis=1).tolist() == [5]
+    assert runtime.batch_sizes == [2, 1]  # the abandoned request never ran
+    assert runtime.threads == ["inference", threading.current_thread().name]  # thread idle again: inline
