@@ -24,8 +24,9 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from bench.throughput import RESULTS, Server, memory_mib
-from training.data import load_mnist
+from bench.throughput import RESULTS, start_server
+from tests.support.server import ServerProcess, memory_mib
+from training.sources import load_mnist
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def request_mix(images: np.ndarray) -> list[tuple[float, Request]]:
 
 
 async def soak(
-    url: str, mix: list[tuple[float, Request]], concurrency: int, duration: float, server: Server | None
+    url: str, mix: list[tuple[float, Request]], concurrency: int, duration: float, server: ServerProcess | None
 ) -> dict[str, object]:
     weights = [weight for weight, _ in mix]
     requests = [request for _, request in mix]
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     if args.url is None:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        server = Server("service", [sys.executable, "-m", "app"], {"LOG_LEVEL": "warning"}, "/health/ready")
+        server = start_server("service", [sys.executable, "-m", "app"], {"LOG_LEVEL": "warning"}, "/health/ready")
     url = args.url or server.url  # type: ignore[union-attr]
     try:
         report = asyncio.run(soak(url, request_mix(images), args.concurrency, args.duration, server))

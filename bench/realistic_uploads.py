@@ -127,7 +127,7 @@ def predict_all(classifier: DigitClassifier, digits: np.ndarray) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     from app.config import Settings
-    from training.data import load_mnist
+    from training.sources import load_mnist
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", help="MNIST directory (default: $MNIST_DIR)")

@@ -30,7 +30,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,11 +39,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 from PIL import Image
 
 from bench.model_speed import seconds_per_call
+from tests.support.server import ServerProcess, memory_mib
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -85,61 +84,24 @@ class Summary:
     p50_ratio: float | None  # likewise for p50 latency
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def memory_mib(pid: int, field: str = "VmHWM") -> float:
-    """A process's memory from /proc: VmHWM (peak resident set, the default) or VmRSS (now), in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of a process, all its threads, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-class Server:
-    """A server process on a free port, started and waited for until it answers."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str], ready_path: str) -> None:
-        self.name = name
-        self.port = free_port()
-        environment = {**os.environ, **env, "PORT": str(self.port), "TF_CPP_MIN_LOG_LEVEL": "3"}
-        command = [part.replace("{port}", str(self.port)) for part in command]
-        self.log = RESULTS / f"{name}.log"  # a file, not a pipe: an unread pipe fills and blocks the server
-        self.started = time.perf_counter()
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
-        self.seconds_to_ready = self._wait(ready_path)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _wait(self, path: str, timeout: float = 120.0) -> float:
-        deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.url + path, timeout=1.0).status_code < 500:
-                    return time.perf_counter() - self.started
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+def start_server(
+    name: str, command: list[str], env: dict[str, str], ready_path: str, cwd: Path = ROOT
+) -> ServerProcess:
+    """A server process on a free port, its output in ``bench/results/<name>.log``, once it answers."""
+    log_path = RESULTS / f"{name}.log"
+    with log_path.open("wb") as log:
+        try:
+            return ServerProcess(
+                command, {**env, "TF_CPP_MIN_LOG_LEVEL": "3"}, ready_path=ready_path, log=log, cwd=cwd, name=name
+            )
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {log_path.read_text()[-2000:]}") from exc
 
 
 class Deployment:
@@ -188,7 +150,7 @@ def wrk(url: str, body: Path, content_type: str, concurrency: int, duration: flo
 
 
 def measure(
-    server: Server | Deployment,
+    server: ServerProcess | Deployment,
     payload: str,
     body: Path,
     content_type: str,
@@ -339,6 +301,7 @@ class ServerSpec:
     env: dict[str, str]
     ready_path: str
     payloads: tuple[str, ...] = ("json",)
+    cwd: Path = ROOT
 
 
 def servers_to_start(args: argparse.Namespace) -> list[ServerSpec]:
@@ -349,6 +312,9 @@ def servers_to_start(args: argparse.Namespace) -> list[ServerSpec]:
     specs = []
     if not args.skip_service:
         specs.append(ServerSpec("service", service, model, "/health/ready", ("json", "png")))
+    if args.compare:  # the service as another checkout (a git worktree of an earlier commit) serves it
+        before = {**model, "PYTHONPATH": str(args.compare)}
+        specs.append(ServerSpec("service-before", service, before, "/health/ready", ("json", "png"), args.compare))
     if args.metrics_off:
         specs.append(ServerSpec("no-metrics", service, {**model, "METRICS_ENABLED": "false"}, "/health/ready"))
     specs.append(ServerSpec(CEILING, [*uvicorn, "bench.ceiling_app:app"], {}, "/docs"))
@@ -372,6 +338,12 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="also measure an already running deployment, e.g. lb=http://127.0.0.1:8080 (JSON only; no RSS or CPU)",
     )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="DIR",
+        help="also measure the service as the checkout in DIR serves it (e.g. a git worktree of the last release)",
+    )
     parser.add_argument("--skip-service", action="store_true", help="do not start the local service")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "mnist.keras")
     parser.add_argument("--data", help="MNIST directory (default: $MNIST_DIR)")
@@ -380,16 +352,16 @@ def main(argv: list[str] | None = None) -> int:
         print("error: wrk not found (apt-get install wrk)", file=sys.stderr)
         return 2
 
-    from training.data import load_mnist
+    from training.sources import load_mnist
 
     bodies = write_bodies(load_mnist(args.data).test.images[0], RESULTS)
-    targets: list[tuple[Server | Deployment, tuple[str, ...]]] = [
+    targets: list[tuple[ServerProcess | Deployment, tuple[str, ...]]] = [
         (Deployment(name, url), ("json",)) for name, url in (entry.split("=", 1) for entry in args.url)
     ]
     runs: list[Run] = []
     try:
         for spec in servers_to_start(args):
-            server = Server(spec.name, spec.command, spec.env, spec.ready_path)
+            server = start_server(spec.name, spec.command, spec.env, spec.ready_path, spec.cwd)
             print(f"{spec.name}: ready {server.seconds_to_ready:.1f} s after start", flush=True)
             targets.append((server, spec.payloads))
         for target, _ in targets:  # warm-up: connections, caches, the allocator
@@ -407,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(summaries)
     rates = model_images_per_second(args.model)
     print(f"\nmodel alone: {rates['batch_1']:.0f} images/s at batch 1, {rates['batch_64']:.0f} at batch 64")
-    startup = {target.name: target.seconds_to_ready for target, _ in targets if isinstance(target, Server)}
+    startup = {target.name: target.seconds_to_ready for target, _ in targets if isinstance(target, ServerProcess)}
     if "service" in startup:
         print(f"service ready {startup['service']:.1f} s after process start")
     machine = f"{os.cpu_count()} CPUs, {os.uname().machine}, {os.uname().release}"

@@ -26,7 +26,7 @@ echo "container health: $status"
 import io, sys
 import httpx
 from PIL import Image
-from training.data import load_mnist
+from training.sources import load_mnist
 
 url = f"http://127.0.0.1:{sys.argv[1]}"
 test = load_mnist().test

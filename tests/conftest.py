@@ -1,36 +1,20 @@
-"""Shared fixtures: the real app over HTTP with the shipped model, real MNIST digits, image bytes."""
+"""Shared fixtures: the real app over HTTP with the shipped model, and real MNIST digits.
+
+The helpers behind them (starting a server, making images and MNIST files) live in ``tests/support``.
+"""
 
 from __future__ import annotations
 
-import io
-import os
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-import httpx
-import numpy as np
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from app.config import Settings
 from app.main import create_app
-from bench.throughput import free_port
-from training.data import Mnist, MnistSplit, load_mnist
-
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_MODEL = ROOT / "models" / "mnist.keras"
-DEFAULT_MNIST_DIR = ROOT.parent / "shared" / "datasets" / "mnist"
-
-
-def mnist_dir() -> Path:
-    return Path(os.environ.get("MNIST_DIR") or DEFAULT_MNIST_DIR)
+from tests.support.paths import SHIPPED_MODEL, mnist_dir
+from tests.support.server import LiveServer
+from training.sources import Mnist, MnistSplit, load_mnist
 
 
 @pytest.fixture(scope="session")
@@ -45,15 +29,6 @@ def mnist() -> Mnist:
 def test_digits(mnist: Mnist) -> MnistSplit:
     """The first 20 test images: every digit appears, and the shipped model gets them all right."""
     return MnistSplit(mnist.test.images[:20], mnist.test.labels[:20])
-
-
-def encode_image(pixels: np.ndarray, fmt: str = "PNG", mode: str | None = None, **options: object) -> bytes:
-    image = Image.fromarray(pixels)
-    if mode:
-        image = image.convert(mode)
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **options)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="session")
@@ -76,76 +51,6 @@ def strict_client() -> Iterator[TestClient]:
     )
     with TestClient(create_app(settings)) as client:
         yield client
-
-
-class LiveServer:
-    """The real app served by uvicorn on a free local port, in a background thread."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
-        self.server = uvicorn.Server(self.config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 120
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the live server did not start")
-            time.sleep(0.05)
-        return self
-
-    @property
-    def port(self) -> int:
-        port: int = self.server.servers[0].sockets[0].getsockname()[1]
-        return port
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-
-
-@contextmanager
-def server_process(
-    settings: dict[str, str] | None = None, stderr: Path | None = None
-) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """``python -m app`` (what ``make run`` runs) with the shipped model on a free port, once ready.
-
-    ``settings`` are extra environment variables; ``stderr``, a file to write the logs to.
-    """
-    port = free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "MODEL_PATH": str(SHIPPED_MODEL),
-        "LOG_LEVEL": "warning",
-        **(settings or {}),
-    }
-    log = stderr.open("wb") if stderr else None
-    process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not become ready"
-            assert process.poll() is None, "the server exited"
-            time.sleep(0.1)
-        yield process, url
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=30)
-        if log:
-            log.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from training.data import NUM_CLASSES, MnistFormatError, MnistSplit, load_mnist
-from training.datasets import to_model_input
+from training.pipelines import to_model_input
+from training.sources import NUM_CLASSES, MnistFormatError, MnistSplit, load_mnist
 
 PREDICT_BATCH_SIZE = 1000
 

@@ -20,11 +20,16 @@ import numpy as np
 import tensorflow as tf
 
 from training.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, Architecture, Recipe
-from training.data import Mnist, MnistFormatError, MnistSplit, load_mnist
-from training.datasets import evaluation_dataset, split_validation, training_dataset
 from training.evaluate import Evaluation, evaluate, predict_probabilities
 from training.export import export_savedmodel
-from training.metadata import (
+from training.pipelines import evaluation_dataset, split_validation, training_dataset
+from training.plots import (
+    CONFUSION_MATRIX_FILE,
+    TRAINING_CURVES_FILE,
+    plot_confusion_matrix,
+    plot_training_curves,
+)
+from training.provenance import (
     INPUT_FORMAT,
     METADATA_FILE,
     MODEL_FILE,
@@ -34,12 +39,7 @@ from training.metadata import (
     runtime_versions,
     write_metadata,
 )
-from training.plots import (
-    CONFUSION_MATRIX_FILE,
-    TRAINING_CURVES_FILE,
-    plot_confusion_matrix,
-    plot_training_curves,
-)
+from training.sources import Mnist, MnistFormatError, MnistSplit, load_mnist
 
 DEFAULT_SEED = 42
 DEFAULT_VALIDATION_SIZE = 5000

@@ -8,8 +8,9 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import SHIPPED_MODEL, encode_image
-from training.data import MnistSplit
+from tests.support.images import encode_image
+from tests.support.paths import SHIPPED_MODEL
+from training.sources import MnistSplit
 
 pytestmark = pytest.mark.mnist
 

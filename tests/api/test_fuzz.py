@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import LiveServer
+from tests.support.server import LiveServer
 
 MAX_EXAMPLES = 20  # per operation, to keep the whole API within about half a minute
 # No 5xx, and answers as documented. Not "schema-valid data is accepted": random bytes in a

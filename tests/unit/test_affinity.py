@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from app.affinity import allow_cpus, pin_to_current_cpu, should_colocate, yield_to_event_loop
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import SHIPPED_MODEL, encode_image
+from tests.support.images import encode_image
+from tests.support.paths import SHIPPED_MODEL
 
 T = TypeVar("T")
 pytestmark = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="Linux only")

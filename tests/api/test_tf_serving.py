@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from training.data import MnistSplit
+from training.sources import MnistSplit
 
 pytestmark = pytest.mark.mnist
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.data import IMAGES_MAGIC, LABELS_MAGIC
+from training.sources import IMAGES_MAGIC, LABELS_MAGIC
 
 
 def idx_images(images: np.ndarray) -> bytes:

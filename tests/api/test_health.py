@@ -1,19 +1,14 @@
-"""Health endpoints before and after the model loads, /model, and startup failures."""
+"""Health endpoints before and after the model loads, and /model."""
 
 from __future__ import annotations
 
 import gc
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import ROOT, SHIPPED_MODEL
+from tests.support.paths import SHIPPED_MODEL
 
 
 def test_health_reports_version_and_uptime_when_ready(client: TestClient) -> None:
@@ -54,31 +49,6 @@ def test_model_metadata(client: TestClient) -> None:
     assert info["trained_at"]
     assert info["runtime"]
     assert info["device"]
-
-
-def run_server(model_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MODEL_PATH": str(model_path), "PORT": "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-
-
-@pytest.mark.slow
-def test_startup_fails_in_one_line_on_a_missing_model(tmp_path: Path) -> None:
-    missing = tmp_path / "absent.keras"
-    result = run_server(missing)
-    assert result.returncode != 0
-    assert f"{missing}: no such model file" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-@pytest.mark.slow
-def test_startup_fails_in_one_line_on_a_corrupt_model(tmp_path: Path) -> None:
-    corrupt = tmp_path / "mnist.keras"
-    corrupt.write_bytes(b"this is not a zip archive")
-    (tmp_path / "mnist.json").write_text(SHIPPED_MODEL.with_name("mnist.json").read_text())
-    result = run_server(corrupt)
-    assert result.returncode != 0
-    assert f"{corrupt}: not a loadable Keras model" in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 def test_startup_freezes_what_loading_allocated(client: TestClient) -> None:

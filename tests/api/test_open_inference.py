@@ -11,8 +11,8 @@ import tritonclient.http as triton
 from fastapi.testclient import TestClient
 from tritonclient.utils import InferenceServerException
 
-from tests.conftest import LiveServer
-from training.data import MnistSplit
+from tests.support.server import LiveServer
+from training.sources import MnistSplit
 
 pytestmark = pytest.mark.mnist
 

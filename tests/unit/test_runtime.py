@@ -17,9 +17,9 @@ from app.runtime import (
     check_equal,
     load_keras_model,
 )
-from tests.conftest import SHIPPED_MODEL
-from training.data import Mnist
-from training.datasets import to_model_input
+from tests.support.paths import SHIPPED_MODEL
+from training.pipelines import to_model_input
+from training.sources import Mnist
 
 
 @pytest.fixture(scope="module")

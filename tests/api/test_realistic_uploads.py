@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bench.realistic_uploads import UPLOAD_KINDS
-from training.data import Mnist
+from training.sources import Mnist
 
 pytestmark = pytest.mark.mnist
 PER_KIND = 40

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import struct
 import time
-import zlib
 
 import numpy as np
 import pytest
@@ -21,8 +19,8 @@ from app.errors import (
 )
 from app.imaging.decode import decode_grayscale
 from app.imaging.normalize import light_background, normalize_digit, stroke_width
-from tests.conftest import encode_image
-from training.data import MnistSplit
+from tests.support.images import encode_image, png_header_only
+from training.sources import MnistSplit
 
 MAX_PIXELS = 25_000_000
 
@@ -159,21 +157,6 @@ def test_light_background_detects_polarity_whatever_the_coverage() -> None:
     page[200:210, 200:230] = 30  # 0.1% of the image is ink
     assert light_background(page)
     assert not light_background(255 - page)
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that claims ``width`` x ``height`` but holds almost no data: a decompression bomb."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
-        + chunk(b"IEND", b"")
-    )
 
 
 def test_huge_declared_dimensions_are_refused_before_decoding() -> None:

@@ -13,8 +13,7 @@ import pytest
 
 from app.logs import log_config
 from app.request_id import current_request_id
-from tests.conftest import server_process
-from tests.test_api_health import run_server
+from tests.support.server import run_to_exit, server_process
 
 
 def capture(log_format: str) -> tuple[logging.Logger, io.StringIO]:
@@ -54,7 +53,7 @@ def test_log_lines_name_their_request(log_format: str) -> None:
 def test_startup_failure_is_one_json_line_in_json_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOG_FORMAT", "json")
     missing = tmp_path / "absent.keras"
-    result = run_server(missing)
+    result = run_to_exit({"MODEL_PATH": str(missing)})
     assert result.returncode != 0
     records = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     errors = [record for record in records if record["level"] == "ERROR"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.mnist_files import idx_images, idx_labels, write_mnist_dir
-from training.data import IMAGES_MAGIC, Mnist, MnistFormatError, load_mnist, parse_idx
+from tests.support.mnist_files import idx_images, idx_labels, write_mnist_dir
+from training.sources import IMAGES_MAGIC, Mnist, MnistFormatError, load_mnist, parse_idx
 
 
 @pytest.mark.parametrize(("gz", "sep"), [(True, "-"), (False, "-"), (False, ".")])

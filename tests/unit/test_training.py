@@ -12,13 +12,13 @@ import keras
 import numpy as np
 import pytest
 
-from tests.conftest import SHIPPED_MODEL
-from tests.mnist_files import write_mnist_dir
+from tests.support.mnist_files import write_mnist_dir
+from tests.support.paths import SHIPPED_MODEL
 from training import train as train_module
 from training.architectures import build_cnn
-from training.data import Mnist
 from training.evaluate import evaluate
-from training.metadata import file_sha256
+from training.provenance import file_sha256
+from training.sources import Mnist
 
 EXPECTED_METADATA = {
     "name", "version", "architecture", "parameters", "flops_per_image", "input", "output",

@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.throughput import memory_mib
-from tests.conftest import encode_image, server_process
-from tests.test_imaging import png_header_only
+from tests.support.images import encode_image, png_header_only
+from tests.support.server import memory_mib, server_process
 
 pytestmark = pytest.mark.slow
 MAX_GROWTH_MIB = 50

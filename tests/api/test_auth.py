@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import SHIPPED_MODEL
+from tests.support.paths import SHIPPED_MODEL
 
 PIXELS = {"pixels": [0] * 392 + [255] * 392}
 

@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 from app.__main__ import GracefulServer
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import encode_image, server_process
-from training.data import MnistSplit
+from tests.support.images import encode_image
+from tests.support.server import server_process
+from training.sources import MnistSplit
 
 pytestmark = [pytest.mark.slow, pytest.mark.mnist]
 CLIENTS = 16

@@ -11,8 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.conftest import encode_image
-from tests.test_imaging import png_header_only
+from tests.support.images import encode_image, png_header_only
 
 DIGIT = np.zeros((28, 28), dtype=np.uint8)
 DIGIT[6:22, 12:16] = 255  # a "1"

@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, LiveServer, encode_image
-from training.data import MnistSplit
+from tests.support.images import encode_image
+from tests.support.paths import ROOT
+from tests.support.server import LiveServer
+from training.sources import MnistSplit
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-output"

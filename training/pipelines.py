@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from training.data import MnistSplit
+from training.sources import MnistSplit
 
 # Augmentation ranges: the small rotations, shifts and scale changes that separate a real
 # handwritten digit (and the service's normalised uploads) from MNIST's tidy centring.

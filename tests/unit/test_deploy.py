@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from app.config import Settings
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = kubernetes_validate.latest_version()

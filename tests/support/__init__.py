@@ -1,0 +1,1 @@
+"""What tests (and the benchmarks) share: starting the service, and making images and MNIST files."""
