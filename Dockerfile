@@ -16,6 +16,7 @@ RUN pip install --require-hashes --no-deps -r requirements.lock \
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY training ./training
+COPY mnist_format ./mnist_format
 RUN pip install --no-deps .
 
 FROM ${PYTHON_IMAGE} AS runtime

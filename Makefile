@@ -71,7 +71,7 @@ lock: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app training tests bench
+	$(BIN)/mypy app mnist_format training tests bench
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+from mnist_format import INPUT_SHAPE, NUM_CLASSES
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from mnist_format import NUM_CLASSES
 from training.pipelines import to_model_input
-from training.sources import NUM_CLASSES, MnistFormatError, MnistSplit, load_mnist
+from training.sources import MnistFormatError, MnistSplit, load_mnist
 
 PREDICT_BATCH_SIZE = 1000
 

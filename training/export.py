@@ -17,6 +17,8 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from mnist_format import INPUT_SHAPE
+
 SERVING_INPUT = "pixels"
 
 
@@ -45,7 +47,7 @@ def export_savedmodel(model: keras.Model, base: Path, name: str, version: int) -
     archive.add_endpoint(
         name="serving_default",
         fn=serving_function(model),
-        input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32, name=SERVING_INPUT)],
+        input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32, name=SERVING_INPUT)],
     )
     archive.write_out(str(path), verbose=False)
     return path

@@ -1,33 +1,16 @@
-"""The ``mnist.json`` written beside every model: what it is, how it was made, how well it does.
+"""What training records about a model beyond its scores: the file's hash, its cost, the library versions.
 
-The service reads it to describe the model it serves, so the keys here are an interface.
+Training puts these into the model's metadata, whose schema is ``mnist_format.metadata``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 from pathlib import Path
-from typing import Any
 
 import keras
 import tensorflow as tf
-
-from training.architectures import INPUT_SHAPE
-
-MODEL_NAME = "mnist"
-MODEL_FILE = "mnist.keras"
-METADATA_FILE = "mnist.json"
-
-INPUT_FORMAT: dict[str, Any] = {
-    "name": "pixels",
-    "shape": list(INPUT_SHAPE),
-    "dtype": "float32",
-    "value_range": [0.0, 1.0],
-    "polarity": "white digit on black background",
-    "layout": "MNIST: digit scaled into a 20x20 box, centred by centre of mass in a 28x28 field",
-}
 
 
 def file_sha256(path: Path) -> str:
@@ -57,7 +40,3 @@ def count_flops(model: keras.Model) -> int:
 
 def runtime_versions() -> dict[str, str]:
     return {"tensorflow": tf.__version__, "keras": keras.__version__, "python": platform.python_version()}
-
-
-def write_metadata(path: Path, metadata: dict[str, Any]) -> None:
-    path.write_text(json.dumps(metadata, indent=2) + "\n")

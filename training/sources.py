@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_format import FIELD_SIDE, NUM_CLASSES
+
 MNIST_DIR_ENV = "MNIST_DIR"
-IMAGE_SIDE = 28
-NUM_CLASSES = 10
 IMAGES_MAGIC = 0x00000803  # unsigned byte data, 3 dimensions
 LABELS_MAGIC = 0x00000801  # unsigned byte data, 1 dimension
 GZIP_MAGIC = b"\x1f\x8b"
@@ -92,8 +92,8 @@ def parse_idx(data: bytes, expected_magic: int, name: str) -> np.ndarray:
     if len(data) < header_len:
         raise MnistFormatError(f"{name}: truncated header ({len(data)} of {header_len} bytes)")
     dims = struct.unpack(f">{ndim}i", data[4:header_len])
-    if ndim == 3 and dims[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise MnistFormatError(f"{name}: images are {dims[1]}x{dims[2]}, expected {IMAGE_SIDE}x{IMAGE_SIDE}")
+    if ndim == 3 and dims[1:] != (FIELD_SIDE, FIELD_SIDE):
+        raise MnistFormatError(f"{name}: images are {dims[1]}x{dims[2]}, expected {FIELD_SIDE}x{FIELD_SIDE}")
     expected_len = header_len + int(np.prod(dims))
     if len(data) != expected_len:
         raise MnistFormatError(
@@ -150,7 +150,7 @@ def load_npz(path: Path) -> Mnist:
     except (OSError, ValueError) as exc:
         raise MnistFormatError(f"{path}: not a readable .npz file ({exc})") from exc
     for key in ("x_train", "x_test"):
-        if arrays[key].ndim != 3 or arrays[key].shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        if arrays[key].ndim != 3 or arrays[key].shape[1:] != (FIELD_SIDE, FIELD_SIDE):
             raise MnistFormatError(f"{path}: {key} has shape {arrays[key].shape}")
     arrays = {key: value.astype(np.uint8, copy=False) for key, value in arrays.items()}
     return Mnist(

@@ -13,12 +13,13 @@ import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from mnist_format import METADATA_FILE, MODEL_FILE, MODEL_NAME
+from mnist_format.metadata import DataSource, InputFormat, ModelMetadata, OutputFormat, TrainingRun
 from training.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, Architecture, Recipe
 from training.evaluate import Evaluation, evaluate, predict_probabilities
 from training.export import export_savedmodel
@@ -29,16 +30,7 @@ from training.plots import (
     plot_confusion_matrix,
     plot_training_curves,
 )
-from training.provenance import (
-    INPUT_FORMAT,
-    METADATA_FILE,
-    MODEL_FILE,
-    MODEL_NAME,
-    count_flops,
-    file_sha256,
-    runtime_versions,
-    write_metadata,
-)
+from training.provenance import count_flops, file_sha256, runtime_versions
 from training.sources import Mnist, MnistFormatError, MnistSplit, load_mnist
 
 DEFAULT_SEED = 42
@@ -67,7 +59,7 @@ class TrainingConfig:
 @dataclass(frozen=True)
 class TrainingResult:
     model_path: Path
-    metadata: dict[str, Any]
+    metadata: ModelMetadata
     evaluation: Evaluation
     savedmodel_path: Path | None
 
@@ -147,43 +139,43 @@ def train(config: TrainingConfig, mnist: Mnist | None = None) -> TrainingResult:
 
     trained_at = datetime.now(UTC)
     version = config.version or int(trained_at.strftime("%Y%m%d%H%M"))
-    metadata: dict[str, Any] = {
-        "name": MODEL_NAME,
-        "version": str(version),
-        "architecture": config.arch,
-        "parameters": int(model.count_params()),
-        "flops_per_image": count_flops(model),
-        "input": INPUT_FORMAT,
-        "output": {"name": "probabilities", "shape": [10], "classes": list(range(10))},
-        "test_accuracy": evaluation.accuracy,
-        "validation_accuracy": validation_accuracy,
-        "per_class_accuracy": evaluation.per_class_accuracy,
-        "confusion_matrix": evaluation.confusion_matrix,
-        "test_examples": evaluation.examples,
-        "training": {
-            "epochs_max": config.recipe.epochs,
-            "epochs_run": len(history["loss"]),
-            "batch_size": config.recipe.batch_size,
-            "learning_rate": config.recipe.learning_rate,
-            "cosine_decay": config.recipe.cosine_decay,
-            "augmentation": config.recipe.augment,
-            "early_stopping_patience": config.recipe.early_stopping_patience,
-            "early_stopping_monitor": config.recipe.early_stopping_monitor,
-            "early_stopping_from_epoch": config.recipe.early_stopping_from_epoch,
-            "optimizer": type(model.optimizer).__name__,
-            "seed": config.seed,
-            "training_examples": len(splits.train),
-            "validation_examples": len(splits.validation),
-            "seconds": round(training_seconds, 1),
-            "history": history,
-        },
-        "data": {"source": mnist.source, "sha256": mnist.checksums},
-        "trained_at": trained_at.isoformat(timespec="seconds"),
-        "versions": runtime_versions(),
-        "model_file": MODEL_FILE,
-        "sha256": file_sha256(model_path),
-    }
-    write_metadata(config.out / METADATA_FILE, metadata)
+    metadata = ModelMetadata(
+        name=MODEL_NAME,
+        version=str(version),
+        architecture=config.arch,
+        parameters=int(model.count_params()),
+        flops_per_image=count_flops(model),
+        input=InputFormat(),
+        output=OutputFormat(),
+        test_accuracy=evaluation.accuracy,
+        validation_accuracy=validation_accuracy,
+        per_class_accuracy=evaluation.per_class_accuracy,
+        confusion_matrix=evaluation.confusion_matrix,
+        test_examples=evaluation.examples,
+        training=TrainingRun(
+            epochs_max=config.recipe.epochs,
+            epochs_run=len(history["loss"]),
+            batch_size=config.recipe.batch_size,
+            learning_rate=config.recipe.learning_rate,
+            cosine_decay=config.recipe.cosine_decay,
+            augmentation=config.recipe.augment,
+            early_stopping_patience=config.recipe.early_stopping_patience,
+            early_stopping_monitor=config.recipe.early_stopping_monitor,
+            early_stopping_from_epoch=config.recipe.early_stopping_from_epoch,
+            optimizer=type(model.optimizer).__name__,
+            seed=config.seed,
+            training_examples=len(splits.train),
+            validation_examples=len(splits.validation),
+            seconds=round(training_seconds, 1),
+            history=history,
+        ),
+        data=DataSource(source=mnist.source, sha256=mnist.checksums),
+        trained_at=trained_at.isoformat(timespec="seconds"),
+        versions=runtime_versions(),
+        model_file=MODEL_FILE,
+        sha256=file_sha256(model_path),
+    )
+    metadata.write(config.out / METADATA_FILE)
     plot_training_curves(history, config.out / TRAINING_CURVES_FILE)
     plot_confusion_matrix(evaluation.confusion_matrix, evaluation.accuracy, config.out / CONFUSION_MATRIX_FILE)
     exported = export_savedmodel(model, config.export_dir, MODEL_NAME, version) if config.export_dir else None
@@ -230,16 +222,19 @@ def _parse_args(argv: list[str] | None) -> TrainingConfig:
 
 
 def _print_summary(result: TrainingResult) -> None:
-    meta = result.metadata
-    training = meta["training"]
+    meta, evaluation = result.metadata, result.evaluation
+    training = meta.training
+    assert training is not None
+    assert meta.parameters is not None
+    assert meta.flops_per_image is not None
     print(
-        f"\n{meta['architecture']} model, version {meta['version']}: "
-        f"{meta['parameters']:,} parameters, {meta['flops_per_image'] / 1e6:.1f} MFLOP per image\n"
-        f"  trained {training['epochs_run']} epochs on {training['training_examples']:,} examples "
-        f"in {training['seconds']:.0f} s (seed {training['seed']})\n"
-        f"  validation accuracy {meta['validation_accuracy']:.4%}\n"
-        f"  test accuracy       {meta['test_accuracy']:.4%} on {meta['test_examples']:,} images\n"
-        f"  saved {result.model_path} (reload verified), sha256 {meta['sha256'][:16]}..."
+        f"\n{meta.architecture} model, version {meta.version}: "
+        f"{meta.parameters:,} parameters, {meta.flops_per_image / 1e6:.1f} MFLOP per image\n"
+        f"  trained {training.epochs_run} epochs on {training.training_examples:,} examples "
+        f"in {training.seconds:.0f} s (seed {training.seed})\n"
+        f"  validation accuracy {meta.validation_accuracy or 0:.4%}\n"
+        f"  test accuracy       {evaluation.accuracy:.4%} on {evaluation.examples:,} images\n"
+        f"  saved {result.model_path} (reload verified), sha256 {(meta.sha256 or '')[:16]}..."
     )
     if result.savedmodel_path:
         print(f"  SavedModel exported to {result.savedmodel_path}")
