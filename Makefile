@@ -20,10 +20,11 @@ help:
 	@echo "make load      60 s soak at concurrency 64 with a realistic mix (DURATION=300 for longer)"
 	@echo "make lint      ruff and mypy"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e ./client
 	touch $@
 
 install: $(STAMP)
@@ -71,7 +72,7 @@ lock: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app mnist_format training tests bench
+	$(BIN)/mypy app mnist_format training tests bench client/digit_client
 
 format: $(STAMP)
 	$(BIN)/ruff format .
