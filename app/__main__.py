@@ -16,7 +16,6 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from app.config import get_settings
-from app.logs import log_config
 
 STARTUP_FAILURE = 3  # uvicorn's own exit status for a failed startup
 
@@ -33,9 +32,9 @@ class GracefulServer(uvicorn.Server):
         self.app = app
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        classifier = getattr(self.app.state, "classifier", None)
-        if classifier is not None:
-            classifier.ready = False
+        predictor = getattr(self.app.state, "predictor", None)
+        if predictor is not None:
+            predictor.drain()
         if self.should_exit and sig == signal.SIGINT:
             self.force_exit = True  # a second Ctrl-C: stop waiting
         self.should_exit = True
@@ -58,7 +57,7 @@ def main() -> int:
         access_log=settings.access_log,
         timeout_graceful_shutdown=settings.shutdown_timeout_s,
         timeout_keep_alive=settings.keepalive_timeout_s,
-        log_config=log_config(settings.log_level, settings.log_format, settings.access_log),
+        log_config=None,  # configured once, by create_app (importing app.main above)
     )
     server = GracefulServer(app, config)
     server.run()

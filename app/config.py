@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app.logs import LogFormat
-from app.runtime import RuntimeName
+from app.http.logs import LogFormat
+from app.inference.runtimes import RuntimeName
 
 MIB = 1024 * 1024
 
@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     )
     colocate_inference: Literal["auto", "on", "off"] = Field(
         "auto",
-        description="run the inference thread on the event loop's CPU (see app/affinity.py); auto: only "
+        description="run the inference thread on the event loop's CPU (see app/inference/affinity.py); auto: only "
         "when the process may use at most 2 CPUs, since pinned threads cannot move off a busy CPU",
     )
     batch_wait_ms: float = Field(
@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         100.0,
         ge=0.0,
         description="a lone digit arriving while the inference thread is idle runs on the event loop if a "
-        "one-digit model call, timed at startup, takes less than this (0: never); see app/batching.py",
+        "one-digit model call, timed at startup, takes less than this (0: never); see app/inference/batching.py",
     )
 
     @field_validator("cors_origins", "api_keys", mode="before")

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from app.request_id import current_request_id
+from app.http.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,11 @@
 """The application factory and its lifespan: load and warm the model, then serve.
 
 ``uvicorn app.main:app`` serves the module-level ``app``; tests call ``create_app(settings)``.
+
+A digit travels: ``app.http`` (body limit, request id, metrics) -> ``app.api`` (a protocol's codec
+decodes the request) -> ``app.preprocessing`` (pixel arrays checked and scaled; images decoded and
+normalised on their own pool) -> ``app.inference`` (micro-batched with other requests, run by the
+runtime) -> ``app.api`` (the codec encodes the answer).
 """
 
 from __future__ import annotations
@@ -16,15 +21,20 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from app.auth import require_api_key
-from app.classifier import DigitClassifier
+from app.api import health, metrics, model, page
+from app.api.native import routes as native
+from app.api.open_inference import routes as open_inference
+from app.api.tf_serving import routes as tf_serving
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
-from app.logs import log_config
-from app.metrics import Metrics, MetricsMiddleware
-from app.middleware import BodySizeLimitMiddleware, ConciseStartupFailureMiddleware
-from app.request_id import RequestIdMiddleware
-from app.routers import health, metrics, model, open_inference, page, predict, tf_serving
+from app.http.auth import require_api_key
+from app.http.logs import log_config
+from app.http.metrics import Metrics, MetricsMiddleware
+from app.http.middleware import BodySizeLimitMiddleware, ConciseStartupFailureMiddleware
+from app.http.request_id import RequestIdMiddleware
+from app.inference.model import Model
+from app.inference.predictor import Predictor
+from app.preprocessing.pool import ImagePreprocessor
 
 logger = logging.getLogger("app")
 
@@ -50,40 +60,42 @@ def startup_objects_frozen() -> Iterator[None]:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    logging.config.dictConfig(log_config(settings.log_level, settings.log_format, settings.access_log))
     app.state.started_at = time.monotonic()
     with startup_objects_frozen():
-        classifier = DigitClassifier.load(settings)
-        classifier.start(observer=app.state.metrics.observe_batch if settings.metrics_enabled else None)
+        model = Model.load(settings)
+        # Before the predictor pins the event loop's thread: the pool's threads keep every CPU.
+        preprocessor = ImagePreprocessor(settings.preprocess_threads, settings.max_image_pixels)
+        predictor = Predictor(model, settings)
+        predictor.start(observer=app.state.metrics.observe_batch if settings.metrics_enabled else None)
+    runtime, metadata = model.runtime, model.metadata
     app.state.metrics.set_model(
-        classifier.version,
-        classifier.metadata["architecture"],
-        classifier.runtime.name,
-        classifier.runtime.device,
-        classifier.metadata.get("test_accuracy"),
+        model.version, metadata.architecture, runtime.name, runtime.device, metadata.test_accuracy
     )
-    app.state.classifier = classifier
+    app.state.preprocessor = preprocessor
+    app.state.predictor = predictor
     logger.info(
         "serving %s model version %s from %s with %s on %s (max difference from Keras %.1g; "
         "one digit in %.3f ms, lone digits %s), ready in %.1f s",
-        classifier.metadata["architecture"],
-        classifier.version,
+        metadata.architecture,
+        model.version,
         settings.model_path,
-        classifier.runtime.name,
-        classifier.runtime.device,
-        classifier.max_difference,
-        classifier.single_digit_seconds * 1000,
-        "on the event loop" if classifier.inline_lone else "on the inference thread",
+        runtime.name,
+        runtime.device,
+        model.max_difference,
+        predictor.single_digit_seconds * 1000,
+        "on the event loop" if predictor.inline_lone else "on the inference thread",
         time.monotonic() - app.state.started_at,
     )
     try:
         yield
     finally:
-        await classifier.stop()
+        await predictor.stop()
+        preprocessor.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    logging.config.dictConfig(log_config(settings.log_level, settings.log_format, settings.access_log))
     app = FastAPI(
         title="MNIST digit service",
         summary="Handwritten-digit prediction from images or MNIST pixel arrays.",
@@ -95,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     protected = [Depends(require_api_key)] if settings.api_keys else []
     # Routes are matched in order, each included router at a cost: the hot one goes first.
-    app.include_router(predict.router)  # checks its API key itself (no dependencies: a DirectRoute)
+    app.include_router(native.router)  # checks its API key itself (no dependencies: a DirectRoute)
     app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=page.STATIC_DIR), name="static")
     app.include_router(health.router)

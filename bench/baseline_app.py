@@ -10,7 +10,8 @@ import keras
 import numpy as np
 from fastapi import FastAPI
 
-from app.pixels import json_field, to_digit
+from app.api.json_body import json_field
+from app.preprocessing.pixels import to_digit
 
 
 def create_baseline_app(model_path: str) -> FastAPI:

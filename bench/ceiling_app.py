@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 from fastapi import FastAPI, Request
 
-from app.pixels import json_field, parse_json, to_digit
-from app.responses import OrjsonResponse
+from app.api.json_body import json_field, parse_json
+from app.http.fast_route import OrjsonResponse
+from app.preprocessing.pixels import to_digit
 
 PROBABILITIES = np.eye(10, dtype=np.float32)[0]
 CONSTANT = {"digit": 0, "confidence": PROBABILITIES[0], "probabilities": PROBABILITIES, "model_version": "ceiling"}

@@ -9,14 +9,15 @@ and TF Lite, on this machine, in one run.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from app.runtime import TensorFlowRuntime, TFLiteRuntime, load_keras_model, pin_threads
+from app.inference.runtimes import TensorFlowRuntime, TFLiteRuntime, load_keras_model, pin_threads
+from mnist_format import METADATA_FILE
+from mnist_format.metadata import ModelMetadata
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,15 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pin_threads(args.threads)
     model = load_keras_model(args.model)
-    metadata = json.loads(args.model.with_name("mnist.json").read_text())
+    metadata = ModelMetadata.read(args.model.with_name(METADATA_FILE))
     runtimes: dict[str, Callable[[np.ndarray], object]] = {
         "keras model.predict": lambda batch: model.predict(batch, verbose=0),
         "tf.function": TensorFlowRuntime(model, "/CPU:0").predict,
         "tflite": TFLiteRuntime(model, 64, args.threads).predict,
     }
     print(
-        f"{metadata['architecture']} version {metadata['version']}: {model.count_params():,} parameters, "
-        f"{metadata['flops_per_image'] / 1e6:.1f} MFLOP per image, {args.threads} thread(s)"
+        f"{metadata.architecture} version {metadata.version}: {model.count_params():,} parameters, "
+        f"{(metadata.flops_per_image or 0) / 1e6:.1f} MFLOP per image, {args.threads} thread(s)"
     )
     print(f"{'runtime':<22}{'batch 1 ms/image':>18}{'batch 64 ms/image':>19}{'batch 64 images/s':>19}")
     rng = np.random.default_rng(0)

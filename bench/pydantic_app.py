@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from app.schemas import Prediction
+from app.api.native.schemas import Prediction
 
 Pixel = Annotated[float, Field(ge=0, le=255)]
 Row = Annotated[list[Pixel], Field(min_length=28, max_length=28)]

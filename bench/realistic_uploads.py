@@ -19,7 +19,9 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageFilter
 
-from app.classifier import DigitClassifier
+from app.inference.model import Model
+from app.inference.runtimes import model_input
+from app.preprocessing.pool import image_to_digit
 
 UploadMaker = Callable[[np.ndarray, np.random.Generator], bytes]
 
@@ -117,11 +119,10 @@ def naive_preprocess(data: bytes) -> np.ndarray:
     return np.asarray(image, dtype=np.float32) / 255.0
 
 
-def predict_all(classifier: DigitClassifier, digits: np.ndarray) -> np.ndarray:
-    """Probabilities for any number of digits, in batches the runtime was built for."""
-    size = classifier.settings.max_batch_size
+def predict_all(model: Model, digits: np.ndarray, size: int) -> np.ndarray:
+    """Probabilities for any number of digits, in batches of ``size``, which the runtime was built for."""
     return np.concatenate(
-        [classifier.runtime.predict(digits[i : i + size, ..., None]) for i in range(0, len(digits), size)]
+        [model.runtime.predict(model_input(digits[i : i + size])) for i in range(0, len(digits), size)]
     )
 
 
@@ -136,18 +137,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = Settings()
-    classifier = DigitClassifier.load(settings)
+    model = Model.load(settings)
     test = load_mnist(args.data).test
     rng = np.random.default_rng(args.seed)
-    print(f"{'kind':<16}{'ours':>8}{'naive':>8}  (n={args.per_kind} per kind, model {classifier.version})")
+    print(f"{'kind':<16}{'ours':>8}{'naive':>8}  (n={args.per_kind} per kind, model {model.version})")
     totals = np.zeros(2)
     for kind, make in UPLOAD_KINDS.items():
         picks = rng.choice(len(test), size=args.per_kind, replace=False)
         uploads = [make(test.images[i], rng) for i in picks]
-        ours = np.stack([classifier.preprocess_image(u, settings.max_image_pixels) for u in uploads])
+        ours = np.stack([image_to_digit(u, settings.max_image_pixels) for u in uploads])
         naive = np.stack([naive_preprocess(u) for u in uploads])
         labels = test.labels[picks]
-        accuracy = [float((predict_all(classifier, x).argmax(1) == labels).mean()) for x in (ours, naive)]
+        accuracy = [
+            float((predict_all(model, x, settings.max_batch_size).argmax(1) == labels).mean()) for x in (ours, naive)
+        ]
         totals += accuracy
         print(f"{kind:<16}{accuracy[0]:>8.1%}{accuracy[1]:>8.1%}")
     overall = totals / len(UPLOAD_KINDS)

@@ -241,10 +241,10 @@ def write_bodies(digit: np.ndarray, directory: Path) -> dict[str, tuple[Path, st
 
 def model_images_per_second(model_path: Path) -> dict[str, float]:
     """The runtime alone, no HTTP: the compute limit."""
-    from app.classifier import DigitClassifier
     from app.config import Settings
+    from app.inference.model import Model
 
-    runtime = DigitClassifier.load(Settings(model_path=model_path)).runtime
+    runtime = Model.load(Settings(model_path=model_path)).runtime
     rates = {}
     for batch_size in (1, 64):
         batch = np.random.default_rng(0).random((batch_size, 28, 28, 1), dtype=np.float32)
@@ -338,12 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="also measure an already running deployment, e.g. lb=http://127.0.0.1:8080 (JSON only; no RSS or CPU)",
     )
-    parser.add_argument(
-        "--compare",
-        type=Path,
-        metavar="DIR",
-        help="also measure the service as the checkout in DIR serves it (e.g. a git worktree of the last release)",
-    )
+    parser.add_argument("--compare", type=Path, metavar="DIR", help="also measure the service of the checkout in DIR")
     parser.add_argument("--skip-service", action="store_true", help="do not start the local service")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "mnist.keras")
     parser.add_argument("--data", help="MNIST directory (default: $MNIST_DIR)")

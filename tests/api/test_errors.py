@@ -27,7 +27,7 @@ def post(client: TestClient, path: str, body: bytes, content_type: str) -> tuple
 @pytest.mark.parametrize(
     ("body", "content_type", "status", "code", "words"),
     [
-        (b"", "application/json", 400, "malformed_json", "empty"),
+        (b"", "application/json", 400, "empty_body", "empty"),
         (b"{not json", "application/json", 400, "malformed_json", "malformed JSON"),
         (b'{"pixels": [NaN]}', "application/json", 400, "malformed_json", "NaN"),
         (b'{"pixels": [1, 2, 3]}', "application/json", 422, "invalid_pixels", "784"),
@@ -106,6 +106,30 @@ def test_batch_over_the_limit_is_refused(strict_client: TestClient) -> None:
     body = response.json()
     assert (body["error"], body["code"]) == ("batch of 5 digits; the limit is 4", "batch_too_large")
     assert body["request_id"] == response.headers["X-Request-ID"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/predict/batch", {"instances": [[0] * 784] * 5}),
+        ("/v1/models/mnist:predict", {"instances": [[0] * 784] * 5}),
+        ("/v1/models/mnist:predict", {"inputs": [[0] * 784] * 5}),
+        (
+            "/v2/models/mnist/infer",
+            {"inputs": [{"name": "pixels", "shape": [5, 784], "datatype": "UINT8", "data": [0] * 3920}]},
+        ),
+    ],
+    ids=["native", "v1-rows", "v1-columns", "v2"],
+)
+def test_a_batch_over_the_limit_is_the_same_error_on_every_api(
+    strict_client: TestClient, path: str, body: dict[str, Any]
+) -> None:
+    response = strict_client.post(path, json=body)
+    assert response.status_code == 413
+    assert (response.json()["error"], response.json()["code"]) == (
+        "batch of 5 digits; the limit is 4",
+        "batch_too_large",
+    )
 
 
 def test_batch_of_too_many_files_is_refused(strict_client: TestClient) -> None:

@@ -118,9 +118,9 @@ def test_predict_runs_lone_digits_inline_only_below_inline_max_us(
 ) -> None:
     settings = Settings(model_path=SHIPPED_MODEL, inline_max_us=inline_max_us)
     with TestClient(create_app(settings)) as client:
-        classifier = client.app.state.classifier  # type: ignore[attr-defined]
-        assert classifier.inline_lone is inline
-        assert classifier.single_digit_seconds > 0
+        predictor = client.app.state.predictor  # type: ignore[attr-defined]
+        assert predictor.inline_lone is inline
+        assert predictor.single_digit_seconds > 0
         for image, label in zip(test_digits.images[:5], test_digits.labels[:5], strict=True):
             response = client.post("/predict", json={"pixels": image.tolist()})
             assert response.json()["digit"] == label

@@ -34,7 +34,7 @@ def test_unsafe_request_ids_are_replaced(client: TestClient, unsafe: str) -> Non
 def test_inference_failure_is_a_500_with_the_request_id_and_the_service_recovers(
     client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    runtime = client.app.state.classifier.runtime  # type: ignore[attr-defined]
+    runtime = client.app.state.predictor.model.runtime  # type: ignore[attr-defined]
 
     def broken(batch: np.ndarray) -> np.ndarray:
         raise RuntimeError("simulated TensorFlow failure")

@@ -109,7 +109,7 @@ BATTERY: list[tuple[str, str, str, bytes, str, int, str]] = [
         "/v1/models/mnist:predict",
         b'{"instances": [' + b",".join([b"[" + b"0," * 783 + b"0]"] * 65) + b"]}",
         JSON,
-        400,
+        413,
         "limit",
     ),
 ]

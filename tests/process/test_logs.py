@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.logs import log_config
-from app.request_id import current_request_id
+from app.http.logs import log_config
+from app.http.request_id import current_request_id
 from tests.support.server import run_to_exit, server_process
 
 

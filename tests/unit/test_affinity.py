@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.affinity import allow_cpus, pin_to_current_cpu, should_colocate, yield_to_event_loop
 from app.config import Settings
+from app.inference.affinity import pin_to_current_cpu, should_colocate, yield_to_event_loop
 from app.main import create_app
 from tests.support.images import encode_image
 from tests.support.paths import SHIPPED_MODEL
@@ -45,7 +45,8 @@ def test_pinning_moves_only_the_calling_thread_and_can_be_undone() -> None:
     def pin_then_release() -> tuple[set[int] | None, set[int], set[int]]:
         before = pin_to_current_cpu()
         pinned = os.sched_getaffinity(0)
-        allow_cpus(before)
+        assert before is not None
+        os.sched_setaffinity(0, before)
         return before, pinned, os.sched_getaffinity(0)
 
     before, pinned, after = on_new_thread(pin_then_release)

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pytest
 
-from app.batching import MicroBatcher
 from app.errors import InferenceError, ModelNotReadyError
+from app.inference.batching import MicroBatcher
 
 T = TypeVar("T")
 

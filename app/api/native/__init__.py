@@ -1,0 +1,1 @@
+"""The service's own API: ``POST /predict`` and ``POST /predict/batch``."""

@@ -1,0 +1,99 @@
+"""The native API's codec: a request to digits, probabilities to the answer.
+
+A request carries its digits in one of three forms:
+
+* ``application/json``: ``{"pixels": [...]}`` (one digit) or ``{"instances": [...]}`` (several);
+* ``multipart/form-data``: image files in the ``file`` field (``files`` also accepted for several);
+* ``image/*`` or ``application/octet-stream``: the raw bytes of one image.
+
+Answers are plain dicts holding numpy values, which ``OrjsonResponse`` writes directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
+from app.api.json_body import json_field, parse_json
+from app.api.limits import check_digit_count
+from app.errors import InvalidPixelsError, InvalidRequestError, UnsupportedMediaTypeError
+from app.http.fast_route import OrjsonResponse
+from app.preprocessing.pixels import to_digit
+from app.preprocessing.pool import ImagePreprocessor
+
+FILE_FIELDS = ("file", "files")
+ACCEPTED_TYPES = "application/json, multipart/form-data, or image/* bytes"
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def _uploaded_files(request: Request, max_files: int) -> list[bytes]:
+    async with request.form(max_files=max_files, max_fields=max_files) as form:
+        uploads = [value for field in FILE_FIELDS for value in form.getlist(field) if isinstance(value, UploadFile)]
+        if not uploads:
+            fields = ", ".join(f'"{key}"' for key in form) or "none"
+            raise InvalidRequestError(f'multipart upload needs the image in a "file" field (fields sent: {fields})')
+        return [await upload.read() for upload in uploads]
+
+
+def _unsupported(media_type: str, accepted: str) -> UnsupportedMediaTypeError:
+    return UnsupportedMediaTypeError(f"content type {media_type or '(none)'!r}; send {accepted}")
+
+
+async def decode_digit(request: Request, images: ImagePreprocessor) -> np.ndarray:
+    """One digit, as ``(1, 28, 28)`` float32 in 0-1."""
+    media_type = _media_type(request)
+    if media_type == "application/json":
+        return to_digit(json_field(parse_json(await request.body()), "pixels"))[np.newaxis]
+    if media_type == "multipart/form-data":
+        files = await _uploaded_files(request, max_files=1)
+        return await images.digits(files[:1])
+    if media_type.startswith("image/") or media_type == "application/octet-stream":
+        return await images.digits([await request.body()])
+    raise _unsupported(media_type, ACCEPTED_TYPES)
+
+
+def _instance_to_digit(instance: Any, index: int) -> np.ndarray:
+    if isinstance(instance, dict):
+        instance = json_field(instance, "pixels")
+    return to_digit(instance, where=f"instances[{index}]")
+
+
+async def decode_digits(request: Request, images: ImagePreprocessor, max_digits: int) -> np.ndarray:
+    """Several digits, as ``(n, 28, 28)`` float32 in 0-1, in request order; at most ``max_digits``."""
+    media_type = _media_type(request)
+    if media_type == "application/json":
+        instances = json_field(parse_json(await request.body()), "instances")
+        if not isinstance(instances, list):
+            raise InvalidPixelsError('"instances" must be an array of pixel arrays')
+        check_digit_count(len(instances), max_digits)
+        return np.stack([_instance_to_digit(instance, i) for i, instance in enumerate(instances)])
+    if media_type == "multipart/form-data":
+        files = await _uploaded_files(request, max_files=max_digits + 1)
+        check_digit_count(len(files), max_digits)
+        return await images.digits(files)
+    raise _unsupported(media_type, "application/json or multipart/form-data")
+
+
+def _predictions(probabilities: np.ndarray, version: str) -> list[dict[str, Any]]:
+    """One answer per digit, in the shape of ``schemas.Prediction``."""
+    digits = probabilities.argmax(axis=1)
+    return [
+        {"digit": int(digit), "confidence": row[digit], "probabilities": row, "model_version": version}
+        for digit, row in zip(digits, probabilities, strict=True)
+    ]
+
+
+def encode_prediction(probabilities: np.ndarray, version: str) -> OrjsonResponse:
+    """The answer for one digit: ``schemas.Prediction``."""
+    return OrjsonResponse(_predictions(probabilities, version)[0])
+
+
+def encode_predictions(probabilities: np.ndarray, version: str) -> OrjsonResponse:
+    """The answer for several: ``schemas.BatchPrediction``."""
+    return OrjsonResponse({"predictions": _predictions(probabilities, version)})

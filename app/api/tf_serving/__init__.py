@@ -1,0 +1,1 @@
+"""The TensorFlow Serving REST API (KServe v1) under ``/v1``."""

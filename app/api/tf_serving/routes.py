@@ -1,0 +1,42 @@
+"""The TensorFlow Serving REST API under ``/v1``, sharing the native API's model, batching and limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from app.api.deps import NamedPredictorDep, protocol_marker
+from app.api.schemas import ErrorBody
+from app.api.tf_serving.codec import decode_request, encode_response, model_metadata, model_status
+from app.http.fast_route import OrjsonResponse
+
+router = APIRouter(
+    prefix="/v1/models",
+    tags=["TensorFlow Serving REST (v1)"],
+    dependencies=[Depends(protocol_marker("v1"))],
+    responses={
+        400: {"model": ErrorBody, "description": "invalid argument"},
+        404: {"model": ErrorBody, "description": "unknown model or version"},
+        503: {"model": ErrorBody, "description": "model not ready"},
+    },
+)
+
+
+@router.get("/{model_name}", summary="Model status")
+@router.get("/{model_name}/versions/{model_version}", summary="Model status, one version")
+async def status(predictor: NamedPredictorDep) -> dict[str, Any]:
+    return model_status(predictor.version)
+
+
+@router.get("/{model_name}/metadata", summary="Model metadata (signature)")
+@router.get("/{model_name}/versions/{model_version}/metadata", summary="Model metadata, one version")
+async def metadata(predictor: NamedPredictorDep) -> dict[str, Any]:
+    return model_metadata(predictor.name, predictor.version)
+
+
+@router.post("/{model_name}:predict", summary="Predict (row or columnar format)")
+@router.post("/{model_name}/versions/{model_version}:predict", summary="Predict, one version")
+async def predict(request: Request, predictor: NamedPredictorDep) -> OrjsonResponse:
+    decoded = decode_request(await request.body(), request.app.state.settings.max_batch_size)
+    return encode_response(decoded, await predictor.predict(decoded.digits))

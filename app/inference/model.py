@@ -1,0 +1,97 @@
+"""The served model: its file and metadata checked, its runtime built and proved equal to Keras, warmed up.
+
+Loading reads ``MODEL_PATH`` and the ``mnist.json`` beside it (``mnist_format.metadata``), hashes the
+file (a mismatch with the metadata is logged: the model was replaced), builds the runtime and
+refuses it if any probability differs from the Keras model's by more than the tolerance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import ValidationError
+
+from app.config import Settings
+from app.errors import ModelLoadError
+from app.inference.runtimes import (
+    Runtime,
+    batch_buckets,
+    build_runtime,
+    check_equal,
+    load_keras_model,
+    model_input,
+    pin_threads,
+)
+from mnist_format import FIELD_SIDE, METADATA_FILE
+from mnist_format.metadata import ModelMetadata
+
+logger = logging.getLogger(__name__)
+
+SINGLE_DIGIT_TIMINGS = 21
+
+
+def read_metadata(model_path: Path) -> ModelMetadata:
+    """The metadata beside ``model_path``, or a :class:`ModelLoadError` naming the file and the problem."""
+    path = model_path.with_name(METADATA_FILE)
+    try:
+        return ModelMetadata.read(path)
+    except FileNotFoundError as exc:
+        raise ModelLoadError(f"{path}: metadata file missing beside the model") from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in exc.errors())
+        raise ModelLoadError(f"{path}: unreadable metadata ({problems})") from exc
+    except OSError as exc:
+        raise ModelLoadError(f"{path}: unreadable metadata ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class Model:
+    """A loaded model: its runtime, its metadata, the file's sha256 and how far the runtime is from Keras."""
+
+    runtime: Runtime
+    metadata: ModelMetadata
+    sha256: str
+    max_difference: float
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def version(self) -> str:
+        return self.metadata.version
+
+    @classmethod
+    def load(cls, settings: Settings) -> Model:
+        """Read the model and its metadata, build the runtime and check it answers as Keras does."""
+        model_path = settings.model_path
+        if not model_path.is_file():
+            raise ModelLoadError(f"{model_path}: no such model file")
+        metadata = read_metadata(model_path)
+        sha256 = hashlib.sha256(model_path.read_bytes()).hexdigest()
+        if metadata.sha256 not in (None, sha256):
+            logger.warning("%s: sha256 differs from its metadata; was the model replaced?", model_path)
+        pin_threads(settings.inference_threads)
+        keras_model = load_keras_model(model_path)
+        runtime = build_runtime(keras_model, settings.runtime, settings.max_batch_size, settings.inference_threads)
+        difference = check_equal(keras_model, runtime, settings.max_batch_size)
+        return cls(runtime, metadata, sha256, difference)
+
+    def warm_up(self, max_batch_size: int) -> float:
+        """Run every batch size once, so no request pays for a first call; return the median time of a
+        one-digit call, which decides whether lone digits run on the event loop (``app.inference.batching``)."""
+        for size in batch_buckets(max_batch_size):
+            self.runtime.predict(model_input(np.zeros((size, FIELD_SIDE, FIELD_SIDE), np.float32)))
+        digit = model_input(np.zeros((1, FIELD_SIDE, FIELD_SIDE), np.float32))
+        timings = []
+        for _ in range(SINGLE_DIGIT_TIMINGS):
+            started = time.perf_counter()
+            self.runtime.predict(digit)
+            timings.append(time.perf_counter() - started)
+        return statistics.median(timings)
