@@ -10,10 +10,9 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app.http.logs import LogFormat
-from app.inference.runtimes import RuntimeName
-
 MIB = 1024 * 1024
+LogFormat = Literal["text", "json"]
+RuntimeName = Literal["auto", "tflite", "tensorflow-cpu", "tensorflow-gpu"]
 
 
 class Settings(BaseSettings):

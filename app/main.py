@@ -26,8 +26,8 @@ from app.api.native import routes as native
 from app.api.open_inference import routes as open_inference
 from app.api.tf_serving import routes as tf_serving
 from app.config import Settings, get_settings
-from app.errors import install_error_handlers
 from app.http.auth import require_api_key
+from app.http.error_handlers import install_error_handlers
 from app.http.logs import log_config
 from app.http.metrics import Metrics, MetricsMiddleware
 from app.http.middleware import BodySizeLimitMiddleware, ConciseStartupFailureMiddleware

@@ -12,8 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.errors import PROTOCOL_STATE, ModelNotFoundError, ModelNotReadyError
+from app.errors import ModelNotFoundError, ModelNotReadyError
 from app.http.auth import check_api_key
+from app.http.error_handlers import PROTOCOL_STATE
 from app.inference.predictor import Predictor
 
 

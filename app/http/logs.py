@@ -5,11 +5,12 @@ Every line names the request it belongs to (``request_id``, "-" outside a reques
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 
-LogFormat = Literal["text", "json"]
+from app.config import LogFormat
+
 TEXT_FORMAT = "%(levelname)s:  %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "{asctime}{levelname}{name}{message}{request_id}"
 LOGGERS = ("app", "uvicorn")

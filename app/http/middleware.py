@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLargeError, error_response
+from app.errors import PayloadTooLargeError
+from app.http.error_handlers import error_response
 from app.http.request_id import header
 
 

@@ -19,16 +19,16 @@ import io
 import logging
 import warnings
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
+from app.config import RuntimeName
 from app.errors import ModelLoadError
 from mnist_format import INPUT_SHAPE, NUM_CLASSES
 
 logger = logging.getLogger(__name__)
 
-RuntimeName = Literal["auto", "tflite", "tensorflow-cpu", "tensorflow-gpu"]
 SMALL_BATCH = 8  # every batch size up to this has its own TF Lite interpreter
 # Largest difference in any probability tolerated between a runtime and the Keras model.
 EQUALITY_TOLERANCE = 1e-4
