@@ -17,6 +17,7 @@ help:
 	@echo "make evaluate  score models/mnist.keras on the 10,000 MNIST test images"
 	@echo "make bench     throughput and latency against the HTTP ceiling (needs wrk)"
 	@echo "make docker-test  build the CPU image, compose up, predict, check non-root, tear down"
+	@echo "make chaos     2 replicas behind nginx: SIGKILL one under load, count failures, time its rejoin"
 	@echo "make load      60 s soak at concurrency 64 with a realistic mix (DURATION=300 for longer)"
 	@echo "make lint      ruff and mypy"
 
@@ -63,6 +64,11 @@ bench-uploads: $(STAMP)
 docker-test: $(STAMP)
 	$(BIN)/hadolint Dockerfile
 	PYTHON=$(BIN)/python deploy/docker-test.sh
+
+# Needs a Docker engine too; builds the CPU image if missing. Not part of `make test`.
+.PHONY: chaos
+chaos: $(STAMP)
+	$(BIN)/python deploy/chaos.py $(CHAOS_ARGS)
 
 # Re-pin the service's dependencies (with hashes) for the image after changing pyproject.toml.
 lock: $(STAMP)
