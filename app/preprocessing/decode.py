@@ -1,7 +1,9 @@
 """Image bytes to a grayscale array, safely: formats allow-listed, size checked before decoding.
 
-The result is float32 luminance 0-255 at a working resolution no larger than needed to find the
-digit; transparency is resolved here, so callers never see an alpha channel.
+The result is uint8 luminance at no more resolution than the cleaning needs. A JPEG is decoded
+straight to grayscale at a reduced scale (draft mode: a 12-megapixel photo decodes at 1/8 scale,
+several times faster than in full); other formats are box-reduced by an integer factor, in C. The
+transparency of canvas exports is resolved here, so later steps never see an alpha channel.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from app.errors import (
 # Formats users upload; MPO is what many phone cameras call their JPEGs.
 SUPPORTED_FORMATS = ("PNG", "JPEG", "MPO", "BMP", "GIF", "TIFF", "WEBP")
 SUPPORTED_FORMATS_TEXT = "PNG, JPEG, BMP, GIF, TIFF or WebP"
-# Longest side the digit finder works at: enough for a small digit in a large photo, cheap to process.
-WORKING_SIDE = 640
+# Images are decoded at no less than this on their longer side where they are larger, then reduced
+# by an integer factor. Cleaning works on ~160x160; the extra leaves a small digit in a big photo
+# enough pixels to be cleaned again around it.
+DECODE_SIDE = 400
 # Signatures of documents people send by mistake, to answer "unsupported" rather than "corrupt".
 KNOWN_UNSUPPORTED = {b"%PDF": "PDF", b"<svg": "SVG", b"<?xml": "SVG/XML"}
-OPAQUE_ALPHA = 0.5
+OPAQUE_ALPHA = 128  # alpha from which a pixel counts as drawn
 
 
 def _unsupported_kind(data: bytes) -> str | None:
@@ -71,16 +75,16 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def _load_reduced(image: Image.Image) -> Image.Image:
-    """Decode the first frame, letting JPEG decode straight at reduced scale when the image is large."""
-    image.draft(image.mode, (WORKING_SIDE, WORKING_SIDE))
+    """Decode the first frame, JPEGs straight to grayscale at a reduced scale, then orient it upright."""
+    image.draft("L", (DECODE_SIDE, DECODE_SIDE))
     try:
         image.load()
         oriented = ImageOps.exif_transpose(image)
     except Exception as exc:  # truncated or corrupt data surfaces only on decode
         raise InvalidImageError(f"corrupt or truncated {image.format} image: {exc}") from exc
-    if max(oriented.size) > WORKING_SIDE:
-        oriented = oriented.copy()
-        oriented.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
+    factor = max(oriented.size) // DECODE_SIDE
+    if factor >= 2:
+        oriented = oriented.reduce(factor)
     return oriented
 
 
@@ -91,16 +95,17 @@ def _flatten_alpha(image: Image.Image) -> np.ndarray:
     is black. Transparent pixels take the colour opposite to the opaque (ink) pixels, so they read
     as paper whatever the ink colour.
     """
-    luminance_alpha = np.asarray(image.convert("LA"), dtype=np.float32)
-    luminance, alpha = luminance_alpha[..., 0], luminance_alpha[..., 1] / 255.0
+    luminance_alpha = np.asarray(image.convert("LA"))
+    luminance, alpha = luminance_alpha[..., 0], luminance_alpha[..., 1]
     opaque = alpha >= OPAQUE_ALPHA
     if not opaque.any():
         raise NoDigitFoundError("the image is fully transparent")
     if opaque.all():
         return luminance
-    background = 255.0 if float(luminance[opaque].mean()) < 128.0 else 0.0
-    composited: np.ndarray = luminance * alpha + background * (1.0 - alpha)
-    return composited
+    background = 255 if float(luminance[opaque].mean()) < 128.0 else 0
+    weight = alpha.astype(np.uint16)
+    composited = (luminance * weight + background * (255 - weight) + 127) // 255
+    return composited.astype(np.uint8)
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -108,11 +113,11 @@ def _has_alpha(image: Image.Image) -> bool:
 
 
 def decode_grayscale(data: bytes, max_pixels: int) -> np.ndarray:
-    """Decode ``data`` into float32 luminance 0-255, oriented upright, alpha flattened."""
+    """``data`` as uint8 luminance, upright, alpha flattened, at most about twice DECODE_SIDE on a side."""
     image = _load_reduced(open_image(data, max_pixels))
     if _has_alpha(image):
         return _flatten_alpha(image)
     try:
-        return np.asarray(image.convert("L"), dtype=np.float32)
+        return np.asarray(image.convert("L"))
     except Exception as exc:
         raise InvalidImageError(f"cannot convert {image.mode} image to grayscale: {exc}") from exc

@@ -13,15 +13,8 @@ import asyncio
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
-
-from app.preprocessing.decode import decode_grayscale
-from app.preprocessing.normalize import normalize_digit
-
-
-def image_to_digit(data: bytes, max_pixels: int) -> np.ndarray:
-    """Image bytes of any format, size and polarity to an MNIST-style ``(28, 28)`` float32 in 0-1."""
-    return normalize_digit(decode_grayscale(data, max_pixels))
+from app.preprocessing.candidates import Candidates
+from app.preprocessing.pipeline import read_image
 
 
 class ImagePreprocessor:
@@ -39,13 +32,13 @@ class ImagePreprocessor:
         if self._cpus is not None:
             os.sched_setaffinity(0, self._cpus)
 
-    async def digits(self, images: list[bytes]) -> np.ndarray:
-        """``(n, 28, 28)`` digits from ``n`` images, in order."""
+    async def digits(self, images: list[bytes]) -> Candidates:
+        """The model inputs worth trying for ``n`` images, in order."""
         loop = asyncio.get_running_loop()
-        digits = await asyncio.gather(
-            *(loop.run_in_executor(self._pool, image_to_digit, data, self.max_pixels) for data in images)
+        readings = await asyncio.gather(
+            *(loop.run_in_executor(self._pool, read_image, data, self.max_pixels) for data in images)
         )
-        return np.stack(digits)
+        return Candidates.of_readings(list(readings))
 
     def close(self) -> None:
         """Finish the images being worked on, then end the threads."""

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from bench.realistic_uploads import UPLOAD_KINDS
 from training.sources import Mnist
+from training.synthesis.uploads import UPLOAD_KINDS
 
 pytestmark = pytest.mark.mnist
 PER_KIND = 40

@@ -21,6 +21,8 @@ from app.api.json_body import json_field, parse_json
 from app.api.limits import check_digit_count
 from app.errors import InvalidPixelsError, InvalidRequestError, UnsupportedMediaTypeError
 from app.http.fast_route import OrjsonResponse
+from app.postprocessing.choose import Chosen
+from app.preprocessing.candidates import Candidates
 from app.preprocessing.pixels import to_digit
 from app.preprocessing.pool import ImagePreprocessor
 
@@ -45,11 +47,11 @@ def _unsupported(media_type: str, accepted: str) -> UnsupportedMediaTypeError:
     return UnsupportedMediaTypeError(f"content type {media_type or '(none)'!r}; send {accepted}")
 
 
-async def decode_digit(request: Request, images: ImagePreprocessor) -> np.ndarray:
-    """One digit, as ``(1, 28, 28)`` float32 in 0-1."""
+async def decode_digit(request: Request, images: ImagePreprocessor) -> Candidates:
+    """The inputs to try for one digit."""
     media_type = _media_type(request)
     if media_type == "application/json":
-        return to_digit(json_field(parse_json(await request.body()), "pixels"))[np.newaxis]
+        return Candidates.of_pixels(to_digit(json_field(parse_json(await request.body()), "pixels"))[np.newaxis])
     if media_type == "multipart/form-data":
         files = await _uploaded_files(request, max_files=1)
         return await images.digits(files[:1])
@@ -64,15 +66,15 @@ def _instance_to_digit(instance: Any, index: int) -> np.ndarray:
     return to_digit(instance, where=f"instances[{index}]")
 
 
-async def decode_digits(request: Request, images: ImagePreprocessor, max_digits: int) -> np.ndarray:
-    """Several digits, as ``(n, 28, 28)`` float32 in 0-1, in request order; at most ``max_digits``."""
+async def decode_digits(request: Request, images: ImagePreprocessor, max_digits: int) -> Candidates:
+    """The inputs to try for several digits, in request order; at most ``max_digits``."""
     media_type = _media_type(request)
     if media_type == "application/json":
         instances = json_field(parse_json(await request.body()), "instances")
         if not isinstance(instances, list):
             raise InvalidPixelsError('"instances" must be an array of pixel arrays')
         check_digit_count(len(instances), max_digits)
-        return np.stack([_instance_to_digit(instance, i) for i, instance in enumerate(instances)])
+        return Candidates.of_pixels(np.stack([_instance_to_digit(instance, i) for i, instance in enumerate(instances)]))
     if media_type == "multipart/form-data":
         files = await _uploaded_files(request, max_files=max_digits + 1)
         check_digit_count(len(files), max_digits)
@@ -80,8 +82,9 @@ async def decode_digits(request: Request, images: ImagePreprocessor, max_digits:
     raise _unsupported(media_type, "application/json or multipart/form-data")
 
 
-def _predictions(probabilities: np.ndarray, version: str) -> list[dict[str, Any]]:
+def _predictions(chosen: Chosen, version: str) -> list[dict[str, Any]]:
     """One answer per digit, in the shape of ``schemas.Prediction``."""
+    probabilities = chosen.probabilities
     digits = probabilities.argmax(axis=1)
     return [
         {"digit": int(digit), "confidence": row[digit], "probabilities": row, "model_version": version}
@@ -89,11 +92,11 @@ def _predictions(probabilities: np.ndarray, version: str) -> list[dict[str, Any]
     ]
 
 
-def encode_prediction(probabilities: np.ndarray, version: str) -> OrjsonResponse:
+def encode_prediction(chosen: Chosen, version: str) -> OrjsonResponse:
     """The answer for one digit: ``schemas.Prediction``."""
-    return OrjsonResponse(_predictions(probabilities, version)[0])
+    return OrjsonResponse(_predictions(chosen, version)[0])
 
 
-def encode_predictions(probabilities: np.ndarray, version: str) -> OrjsonResponse:
+def encode_predictions(chosen: Chosen, version: str) -> OrjsonResponse:
     """The answer for several: ``schemas.BatchPrediction``."""
-    return OrjsonResponse({"predictions": _predictions(probabilities, version)})
+    return OrjsonResponse({"predictions": _predictions(chosen, version)})

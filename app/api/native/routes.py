@@ -18,6 +18,7 @@ from app.api.native.examples import example_pixels
 from app.api.native.schemas import BatchPrediction, InstancesRequest, PixelsRequest, Prediction
 from app.api.schemas import ErrorBody
 from app.http.fast_route import DirectRoute, OrjsonResponse
+from app.postprocessing.choose import choose
 
 router = APIRouter(tags=["predict"], route_class=DirectRoute)
 
@@ -62,8 +63,9 @@ def request_body(json_schema: type[BaseModel], example: dict[str, Any], files: d
 )
 async def predict(request: Request) -> OrjsonResponse:
     predictor = authorized_predictor(request)
-    digits = await decode_digit(request, request.app.state.preprocessor)
-    return encode_prediction(await predictor.predict(digits), predictor.version)
+    candidates = await decode_digit(request, request.app.state.preprocessor)
+    chosen = choose(candidates, await predictor.predict(candidates.inputs))
+    return encode_prediction(chosen, predictor.version)
 
 
 @router.post(
@@ -84,5 +86,6 @@ async def predict(request: Request) -> OrjsonResponse:
 async def predict_batch(request: Request) -> OrjsonResponse:
     predictor = authorized_predictor(request)
     settings = request.app.state.settings
-    digits = await decode_digits(request, request.app.state.preprocessor, settings.max_batch_size)
-    return encode_predictions(await predictor.predict(digits), predictor.version)
+    candidates = await decode_digits(request, request.app.state.preprocessor, settings.max_batch_size)
+    chosen = choose(candidates, await predictor.predict(candidates.inputs))
+    return encode_predictions(chosen, predictor.version)

@@ -1,0 +1,1 @@
+"""Model outputs to answers: one reading kept per digit, and what the answer may claim about it."""

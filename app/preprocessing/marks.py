@@ -1,0 +1,96 @@
+"""The marks on the page: connected ink grouped into characters, specks and smudges left out.
+
+A mark is what a person would call one character: the pieces of a 5 (its bar drawn apart), a broken
+4 or a dotted letter are one mark; two digits side by side are two. ``find_marks`` gives them left
+to right, so a single-digit reading can tell one digit from several and a number reading can read
+them in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MARK_LEVEL = 0.25
+"""Ink strength from which pixels join into one mark."""
+CORE_LEVEL = 0.75
+"""Every mark reaches this strength somewhere: strokes do, shadow edges and smudges don't."""
+SPECK_SHARE = 0.08
+"""Marks lighter than this share of the heaviest are specks of dust or noise."""
+SAME_COLUMN = 0.5
+"""Pieces overlapping horizontally by this share of the narrower are one character."""
+DIGIT_HEIGHT_SHARE = 0.5
+"""A mark at least this share of the tallest one's height is digit-sized (not a dot or a dash)."""
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One character's ink: its box (working pixels), its mass of ink and its component labels."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+    mass: float
+    labels: tuple[int, ...]
+
+    def joined(self, other: Mark) -> Mark:
+        left, top = min(self.x, other.x), min(self.y, other.y)
+        right = max(self.x + self.width, other.x + other.width)
+        bottom = max(self.y + self.height, other.y + other.height)
+        return Mark(left, top, right - left, bottom - top, self.mass + other.mass, self.labels + other.labels)
+
+    def overlaps_columns(self, other: Mark) -> bool:
+        shared = min(self.x + self.width, other.x + other.width) - max(self.x, other.x)
+        return shared > SAME_COLUMN * min(self.width, other.width)
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The marks of an image, left to right, and the component labels they refer to."""
+
+    labels: np.ndarray
+    marks: list[Mark]
+
+    def mask(self, marks: list[Mark] | None = None) -> np.ndarray:
+        """Where the ink of ``marks`` (default: all) lies."""
+        chosen = self.marks if marks is None else marks
+        return np.isin(self.labels, [label for mark in chosen for label in mark.labels])
+
+    def digit_sized(self) -> list[Mark]:
+        """The marks tall enough to be digits, not dots, dashes or stray specks."""
+        tallest = max((mark.height for mark in self.marks), default=0)
+        return [mark for mark in self.marks if mark.height >= DIGIT_HEIGHT_SHARE * tallest]
+
+
+def find_marks(ink: np.ndarray) -> Marks:
+    """Connected components of the ink (8-connected), with specks dropped and pieces grouped."""
+    mask = (ink > MARK_LEVEL).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return Marks(labels, [])
+    masses = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=count)
+    cored = np.zeros(count, dtype=bool)
+    cored[labels[ink > CORE_LEVEL]] = True
+    masses[~cored] = 0.0
+    masses[0] = 0.0
+    heaviest = float(masses.max())
+    if heaviest <= 0.0:
+        return Marks(labels, [])
+    kept = np.flatnonzero(masses >= SPECK_SHARE * heaviest)
+    pieces = sorted(
+        (
+            Mark(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]), float(masses[i]), (int(i),))
+            for i in kept
+        ),
+        key=lambda mark: mark.x,
+    )
+    grouped: list[Mark] = []
+    for piece in pieces:
+        if grouped and grouped[-1].overlaps_columns(piece):
+            grouped[-1] = grouped[-1].joined(piece)
+        else:
+            grouped.append(piece)
+    return Marks(labels, grouped)
