@@ -93,6 +93,7 @@ class FileResult:
                 "model_version": p.model_version,
                 "is_digit": p.is_digit,
                 "reason": p.reason,
+                "message": p.message,
             }
         return {"file": self.file, "error": error_json(self.error)}
 
@@ -116,7 +117,8 @@ class FileResult:
             return f"{self.file}: error: {self.error}"
         p = self.prediction
         if not p.is_digit:
-            return f"{self.file}: not a digit ({p.reason or 'unknown'}); best guess {p.digit} ({p.confidence:.1%})"
+            why = f"{p.reason or 'unknown'}: {p.message}" if p.message else p.reason or "unknown"
+            return f"{self.file}: not a digit ({why}); best guess {p.digit} ({p.confidence:.1%})"
         return f"{self.file}: {p.digit} ({p.confidence:.1%})"
 
 

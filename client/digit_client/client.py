@@ -122,9 +122,9 @@ class DigitClient(_Base):
 
     ``url`` is where it runs; ``api_key`` is sent as ``Authorization: Bearer <key>`` when the service
     requires one; ``timeout`` is seconds per request (or an ``httpx.Timeout``). A 503 or a failed
-    connection is tried again up to ``retries`` times, waiting ``backoff`` seconds, then twice as
-    long each time (with jitter, or as the service's ``Retry-After`` says); other errors are raised
-    at once as the :mod:`digit_client.errors` class of their code.
+    connection is tried again up to ``retries`` times, after a random wait of up to ``backoff``
+    seconds, doubling each time (or as long as the service's ``Retry-After`` says); other errors
+    are raised at once as the :mod:`digit_client.errors` class of their code.
 
     >>> with DigitClient("http://localhost:8000") as digits:
     ...     digits.predict("photo.jpg").digit

@@ -26,6 +26,8 @@ class Prediction:
     """False when the image does not look like one handwritten digit (``reason`` says why)."""
     reason: str | None = None
     """Why it is not a digit, e.g. ``"not_a_digit"`` or ``"several_digits"``; None for a digit."""
+    message: str | None = None
+    """When it is not a digit: the reason in words."""
     input_png: bytes | None = field(default=None, repr=False)
     """With ``explain=True``: the 28x28 image the model saw, as PNG bytes."""
 
@@ -39,6 +41,7 @@ class Prediction:
             model_version=str(body["model_version"]),
             is_digit=bool(body.get("is_digit", True)),
             reason=body.get("reason"),
+            message=body.get("message"),
             input_png=base64.b64decode(png) if isinstance(png, str) else None,
         )
 

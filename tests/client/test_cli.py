@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ import pytest
 from tests.client.conftest import API_KEY, AppServer, number_image, png
 
 pytestmark = pytest.mark.mnist
+ROOT = Path(__file__).resolve().parents[2]
 DIGITS = Path(sys.executable).parent / "digits"
 
 
@@ -34,6 +37,13 @@ def test_the_console_script_is_installed() -> None:
     module = subprocess.run([sys.executable, "-m", "digit_client", "--version"], capture_output=True, text=True)
     assert module.returncode == 0
     assert module.stdout.startswith("digits ")
+
+
+def test_the_client_needs_only_httpx_and_numpy() -> None:
+    project = tomllib.loads((ROOT / "client" / "pyproject.toml").read_text())["project"]
+    assert sorted(re.split(r"[<>=~ \[]", dep)[0] for dep in project["dependencies"]) == ["httpx", "numpy"]
+    check = "import sys, digit_client.cli; sys.exit(bool({'tensorflow', 'PIL', 'keras'} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", check]).returncode == 0
 
 
 def test_predict_files(live_server: Any, digit_files: list[Path], test_digits: Any) -> None:
