@@ -102,6 +102,21 @@ def test_a_failed_image_fails_the_run_but_not_the_others(
     assert not rows[1]["digit"]
 
 
+def test_an_image_that_is_not_one_digit_is_said_so(live_server: Any, test_digits: Any, tmp_path: Path) -> None:
+    """Needs ``is_digit`` and ``reason`` in the service's answers."""
+    several = tmp_path / "several.png"
+    several.write_bytes(png(number_image(test_digits.images[:4])))
+    result = run("predict", several, "--url", live_server.url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{several}: not a digit (several_digits")
+    out = tmp_path / "results.csv"
+    assert run("predict", several, "--out", out, "--url", live_server.url).returncode == 0
+    with out.open() as handle:
+        row = next(csv.DictReader(handle))
+    assert row["is_digit"] == "false"
+    assert row["reason"] == "several_digits"
+
+
 def test_number(live_server: Any, test_digits: Any, tmp_path: Path) -> None:
     """Needs ``POST /predict/number``."""
     form = tmp_path / "form.png"
