@@ -13,14 +13,17 @@ Starts, side by side on free local ports, each with one uvicorn worker:
 * ``baseline`` (``--baseline``): the tutorial way, ``model.predict()`` per request.
 
 wrk posts a real MNIST test digit as JSON (and, to the service, a multipart PNG) at each
-concurrency. The machines here are noisy (their speed drifts by tens of percent within minutes),
-so the servers are measured in interleaved rounds, each round driving every server at every
-concurrency for ``--duration`` seconds (each left to finish its backlog before the next is driven);
-a ratio to the ceiling is taken within a round, from runs seconds apart, and the table gives the
-median over the rounds. Prints the table (requests/s,
-p50/p99 latency, errors, server CPU per request, peak RSS, ratios), writes
-``bench/results/throughput.json`` and ``throughput.png``, and reports the service's time from
-process start to ready and the model's raw images/s (the compute limit).
+concurrency, and to the service the four uploads of ``bench.upload_images`` (a canvas PNG, a 600x600
+photo, a 12-megapixel phone photo and a number; ``--no-uploads`` leaves them out), whose table
+``bench.uploads`` makes: each against the service's JSON requests/s of the same round and against
+Pillow's decode of the same bytes. The machines here are noisy (their speed drifts by tens of
+percent within minutes), so the servers are measured in interleaved rounds, each round driving every
+server at every concurrency for ``--duration`` seconds (each left to finish its backlog before the
+next is driven); a ratio to the ceiling is taken within a round, from runs seconds apart, and the
+table gives the median over the rounds. Prints the tables (requests/s, p50/p99 latency, errors,
+server CPU per request, peak RSS, ratios), writes ``bench/results/throughput.json``,
+``throughput.png`` and ``uploads.png``, and reports the service's time from process start to ready
+and the model's raw images/s (the compute limit).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ import numpy as np
 from PIL import Image
 
 from bench.model_speed import seconds_per_call
+from bench.upload_images import make_upload_images, pillow_decode_seconds
+from bench.uploads import Body, number_path, plot_uploads, print_upload_table, upload_rows, write_upload_bodies
 from tests.support.server import ServerProcess, memory_mib
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,9 +135,10 @@ def wait_until_idle(pid: int, timeout: float = 60.0) -> None:
         used = now
 
 
-def wrk(url: str, body: Path, content_type: str, concurrency: int, duration: float) -> dict[str, Any]:
+def wrk(url: str, body: Body, concurrency: int, duration: float) -> dict[str, Any]:
     threads = min(2, concurrency)
-    env = {**os.environ, "BODY_FILE": str(body), "CONTENT_TYPE": content_type, "REQUEST_PATH": "/predict"}
+    env = {**os.environ, "BODY_FILE": str(body.file), "CONTENT_TYPE": body.content_type}
+    env["REQUEST_PATH"] = body.request_path
     command = [
         "wrk",
         f"-t{threads}",
@@ -152,15 +158,14 @@ def wrk(url: str, body: Path, content_type: str, concurrency: int, duration: flo
 def measure(
     server: ServerProcess | Deployment,
     payload: str,
-    body: Path,
-    content_type: str,
+    body: Body,
     concurrency: int,
     round_: int,
     duration: int,
 ) -> Run:
     pid = server.process.pid if server.process else None
     cpu_before = cpu_seconds(pid) if pid else float("nan")
-    result = wrk(server.url, body, content_type, concurrency, duration)
+    result = wrk(server.url, body, concurrency, duration)
     cpu_used = cpu_seconds(pid) - cpu_before if pid else float("nan")
     if pid:
         wait_until_idle(pid)
@@ -178,7 +183,7 @@ def measure(
         peak_rss_mib=memory_mib(pid) if pid else float("nan"),
     )
     print(
-        f"  round {round_} {run.server:<17}{run.payload:<5} c={concurrency:<3} {run.requests_per_second:8.0f} req/s  "
+        f"  round {round_} {run.server:<17}{run.payload:<10}c={concurrency:<3} {run.requests_per_second:8.0f} req/s  "
         f"p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  errors {run.errors}  "
         f"CPU {run.cpu_us_per_request:5.0f} us/req  RSS {run.peak_rss_mib:.0f} MiB",
         flush=True,
@@ -217,7 +222,7 @@ def summarize(runs: list[Run]) -> list[Summary]:
     return summaries
 
 
-def write_bodies(digit: np.ndarray, directory: Path) -> dict[str, tuple[Path, str]]:
+def write_bodies(digit: np.ndarray, directory: Path) -> dict[str, Body]:
     directory.mkdir(parents=True, exist_ok=True)
     json_body = directory / "digit.json"
     json_body.write_text(json.dumps({"pixels": digit.tolist()}))
@@ -234,8 +239,8 @@ def write_bodies(digit: np.ndarray, directory: Path) -> dict[str, tuple[Path, st
     png_body = directory / "digit.multipart"
     png_body.write_bytes(multipart)
     return {
-        "json": (json_body, "application/json"),
-        "png": (png_body, f"multipart/form-data; boundary={boundary}"),
+        "json": Body(json_body, "application/json"),
+        "png": Body(png_body, f"multipart/form-data; boundary={boundary}"),
     }
 
 
@@ -259,7 +264,8 @@ def plot(summaries: list[Summary], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(7, 4))
-    for server, payload in dict.fromkeys((row.server, row.payload) for row in summaries):
+    lines = dict.fromkeys((row.server, row.payload) for row in summaries if row.payload in ("json", "png"))
+    for server, payload in lines:  # the uploads have a plot of their own
         selected = [row for row in summaries if (row.server, row.payload) == (server, payload)]
         axis.plot(
             [row.concurrency for row in selected],
@@ -304,14 +310,14 @@ class ServerSpec:
     cwd: Path = ROOT
 
 
-def servers_to_start(args: argparse.Namespace) -> list[ServerSpec]:
+def servers_to_start(args: argparse.Namespace, uploads: tuple[str, ...] = ()) -> list[ServerSpec]:
     python = sys.executable
     uvicorn = [python, "-m", "uvicorn", "--port", "{port}", "--log-level", "warning", "--no-access-log"]
     model = {"MODEL_PATH": str(args.model)}
     service = [python, "-m", "app"]
     specs = []
     if not args.skip_service:
-        specs.append(ServerSpec("service", service, model, "/health/ready", ("json", "png")))
+        specs.append(ServerSpec("service", service, model, "/health/ready", ("json", "png", *uploads)))
     if args.compare:  # the service as another checkout (a git worktree of an earlier commit) serves it
         before = {**model, "PYTHONPATH": str(args.compare)}
         specs.append(ServerSpec("service-before", service, before, "/health/ready", ("json", "png"), args.compare))
@@ -340,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--compare", type=Path, metavar="DIR", help="also measure the service of the checkout in DIR")
     parser.add_argument("--skip-service", action="store_true", help="do not start the local service")
+    parser.add_argument("--no-uploads", action="store_true", help="leave out the image upload rows")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "mnist.keras")
     parser.add_argument("--data", help="MNIST directory (default: $MNIST_DIR)")
     args = parser.parse_args(argv)
@@ -349,29 +356,40 @@ def main(argv: list[str] | None = None) -> int:
 
     from training.sources import load_mnist
 
-    bodies = write_bodies(load_mnist(args.data).test.images[0], RESULTS)
+    test = load_mnist(args.data).test
+    bodies = write_bodies(test.images[0], RESULTS)
+    images = [] if args.no_uploads or args.skip_service else make_upload_images(test.images, test.labels)
+    decode_seconds = {image.name: pillow_decode_seconds(image.data) for image in images}
     targets: list[tuple[ServerProcess | Deployment, tuple[str, ...]]] = [
         (Deployment(name, url), ("json",)) for name, url in (entry.split("=", 1) for entry in args.url)
     ]
     runs: list[Run] = []
     try:
-        for spec in servers_to_start(args):
+        for spec in servers_to_start(args, tuple(image.name for image in images)):
             server = start_server(spec.name, spec.command, spec.env, spec.ready_path, spec.cwd)
             print(f"{spec.name}: ready {server.seconds_to_ready:.1f} s after start", flush=True)
             targets.append((server, spec.payloads))
-        for target, _ in targets:  # warm-up: connections, caches, the allocator
-            wrk(target.url, *bodies["json"], 8, 2)
+            if spec.name == "service" and images:
+                bodies.update(write_upload_bodies(images, RESULTS, number_path(server.url)))
+        for target, payloads in targets:  # warm-up: connections, caches, the allocator
+            for payload in payloads:
+                wrk(target.url, bodies[payload], 8, 2)
         for round_ in range(1, args.rounds + 1):
             for concurrency in args.concurrency:
                 for target, payloads in targets:
                     for payload in payloads:
-                        runs.append(measure(target, payload, *bodies[payload], concurrency, round_, args.duration))
+                        runs.append(measure(target, payload, bodies[payload], concurrency, round_, args.duration))
     finally:
         for target, _ in targets:
             target.stop()
 
     summaries = summarize(runs)
     print_table(summaries)
+    paths = {name: body.request_path for name, body in bodies.items()}
+    uploads = upload_rows(runs, images, decode_seconds, paths)
+    if uploads:
+        print_upload_table(uploads)
+        plot_uploads(uploads, RESULTS / "uploads.png")
     rates = model_images_per_second(args.model)
     print(f"\nmodel alone: {rates['batch_1']:.0f} images/s at batch 1, {rates['batch_64']:.0f} at batch 64")
     startup = {target.name: target.seconds_to_ready for target, _ in targets if isinstance(target, ServerProcess)}
@@ -386,10 +404,12 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [asdict(run) for run in runs],
         "startup_seconds": startup,
         "model_images_per_second": rates,
+        "uploads": [asdict(row) for row in uploads],
+        "upload_bytes": {image.name: len(image.data) for image in images},
     }
     (RESULTS / "throughput.json").write_text(json.dumps(report, indent=2))
     plot(summaries, RESULTS / "throughput.png")
-    print(f"wrote {RESULTS / 'throughput.json'} and throughput.png")
+    print(f"wrote {RESULTS / 'throughput.json'}, throughput.png and uploads.png")
     return 0
 
 

@@ -61,3 +61,66 @@ def test_wait_until_idle_returns_at_once_for_an_idle_process() -> None:
     finally:
         process.kill()
         process.wait()
+
+
+def test_upload_rows_compare_each_upload_with_the_json_of_its_own_round() -> None:
+    from bench.upload_images import UploadImage
+    from bench.uploads import upload_rows
+
+    # Round 2 runs at half speed; the canvas keeps 0.25x of the JSON requests/s in both rounds.
+    runs = [
+        run("service", 8, 1, 4000, 2.0),
+        run("service", 8, 1, 1000, 8.0, payload="canvas"),
+        run("service", 8, 2, 2000, 4.0),
+        run("service", 8, 2, 500, 16.0, payload="canvas"),
+        run("ceiling", 8, 1, 9000, 1.0),
+    ]
+    image = UploadImage("canvas", b"", "image/png", "drawing.png", "7", "canvas PNG")
+    (row,) = upload_rows(runs, [image], {"canvas": 0.0003}, {"canvas": "/predict"})
+    assert row.json_ratio == pytest.approx(0.25)
+    assert row.requests_per_second == 750
+    assert row.json_requests_per_second == 3000
+    assert row.cpu_ms_per_upload == pytest.approx(0.3)
+    assert row.cpu_over_decode == pytest.approx(1.0)
+
+
+def test_multipart_body_is_read_back_as_the_file_field() -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from bench.uploads import multipart
+
+    async def echo(request: Request) -> Response:
+        async with request.form() as form:
+            upload = form["file"]
+            assert not isinstance(upload, str)
+            return Response(await upload.read(), media_type=upload.content_type)
+
+    data = bytes(range(256)) * 50 + b"\r\n--not-the-boundary\r\n"
+    body, content_type = multipart(data, "photo.jpg", "image/jpeg")
+    client = TestClient(Starlette(routes=[Route("/", echo, methods=["POST"])]))
+    response = client.post("/", content=body, headers={"content-type": content_type})
+    assert response.content == data
+    assert response.headers["content-type"] == "image/jpeg"
+
+
+def test_upload_images_have_the_sizes_and_formats_of_issue_16() -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from bench.upload_images import make_upload_images
+
+    rng = np.random.default_rng(0)
+    digits = (rng.random((6, 28, 28)) > 0.7).astype(np.uint8) * 255
+    images = {image.name: image for image in make_upload_images(digits, np.arange(6))}
+    opened = {name: Image.open(io.BytesIO(image.data)) for name, image in images.items()}
+    assert (opened["canvas"].format, opened["canvas"].mode, opened["canvas"].size) == ("PNG", "RGBA", (280, 280))
+    assert (opened["photo600"].format, opened["photo600"].size) == ("JPEG", (600, 600))
+    assert (opened["phone12mp"].format, opened["phone12mp"].size) == ("JPEG", (4000, 3000))
+    assert opened["number"].size == (600, 150)
+    assert images["number"].text == "12345"
