@@ -51,11 +51,24 @@ class Settings(BaseSettings):
     )
     metrics_require_key: bool = Field(False, description="with API_KEYS set, /metrics needs a key too")
 
-    max_body_bytes: int = Field(10 * MIB, gt=0, description="largest request body accepted")
+    max_body_bytes: int = Field(
+        10 * MIB,
+        gt=0,
+        description="largest request body accepted; 1,024 digits take at most 4 MB as JSON integers 0-255, "
+        "3.2 MB as v2 binary FP32",
+    )
     max_image_pixels: int = Field(
         25_000_000, gt=0, description="largest image (width x height) decoded; checked before decoding"
     )
-    max_batch_size: int = Field(64, gt=0, description="most digits in one batch request, and in one micro-batch")
+    max_request_digits: int = Field(
+        1024, gt=0, description="most digits one request may carry; more is 413 batch_too_large on every API"
+    )
+    max_batch_size: int = Field(
+        64,
+        gt=0,
+        description="most digits the model runs at once (a micro-batch); larger requests are split into "
+        "micro-batches that share the batcher with every other request",
+    )
 
     metrics_enabled: bool = Field(True, description="serve Prometheus metrics at /metrics")
 

@@ -99,6 +99,7 @@ def start_server(
     name: str, command: list[str], env: dict[str, str], ready_path: str, cwd: Path = ROOT
 ) -> ServerProcess:
     """A server process on a free port, its output in ``bench/results/<name>.log``, once it answers."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
     log_path = RESULTS / f"{name}.log"
     with log_path.open("wb") as log:
         try:

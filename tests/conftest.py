@@ -45,9 +45,13 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def strict_client() -> Iterator[TestClient]:
-    """The app with small limits, to test them without megabytes of test data."""
+    """The app with small limits, to test them without megabytes of test data; micro-batches of 2."""
     settings = Settings(
-        model_path=SHIPPED_MODEL, max_body_bytes=64 * 1024, max_image_pixels=1_000_000, max_batch_size=4
+        model_path=SHIPPED_MODEL,
+        max_body_bytes=64 * 1024,
+        max_image_pixels=1_000_000,
+        max_request_digits=4,
+        max_batch_size=2,
     )
     with TestClient(create_app(settings)) as client:
         yield client

@@ -1,18 +1,24 @@
-"""What model is being served: its training metadata, its file's hash, and the runtime serving it."""
+"""What model is being served: its training metadata, its file's hash, the runtime serving it, and the
+limits of one request."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from app.api.deps import PredictorDep
-from app.api.schemas import ModelInfo
+from app.api.schemas import Limits, ModelInfo
 
 router = APIRouter(tags=["model"])
 
 
 @router.get("/model", summary="The served model's metadata")
-async def model_info(predictor: PredictorDep) -> ModelInfo:
-    model = predictor.model
+async def model_info(request: Request, predictor: PredictorDep) -> ModelInfo:
+    model, settings = predictor.model, request.app.state.settings
     described = model.metadata.model_dump(include=set(ModelInfo.model_fields))
-    serving = {"sha256": model.sha256, "runtime": model.runtime.name, "device": model.runtime.device}
+    limits = Limits(
+        max_request_digits=settings.max_request_digits,
+        max_body_bytes=settings.max_body_bytes,
+        max_image_pixels=settings.max_image_pixels,
+    )
+    serving = {"sha256": model.sha256, "runtime": model.runtime.name, "device": model.runtime.device, "limits": limits}
     return ModelInfo.model_validate(described | serving)

@@ -19,6 +19,15 @@ class ErrorBody(BaseModel):
     request_id: str | None = Field(None, description="the request's X-Request-ID, to find it in the logs")
 
 
+class Limits(BaseModel):
+    """What one request may carry; over any of them is a 413 (``batch_too_large``, ``payload_too_large``,
+    ``image_too_large``). Clients split larger work by these."""
+
+    max_request_digits: int = Field(description="digits in one request (MAX_REQUEST_DIGITS)")
+    max_body_bytes: int = Field(description="bytes of one request body (MAX_BODY_BYTES)")
+    max_image_pixels: int = Field(description="width x height of one image (MAX_IMAGE_PIXELS)")
+
+
 class ModelInfo(BaseModel):
     """The served model: its metadata (``mnist.json``, written by the training module), and how it runs."""
 
@@ -34,3 +43,4 @@ class ModelInfo(BaseModel):
     sha256: str
     runtime: str
     device: str
+    limits: Limits

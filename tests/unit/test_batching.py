@@ -122,6 +122,33 @@ def test_large_requests_are_split_at_the_maximum_batch_size() -> None:
     assert sum(runtime.batch_sizes) == 10
 
 
+def test_a_large_request_shares_the_batcher_with_requests_that_arrive_meanwhile() -> None:
+    """Its micro-batches are queued two at a time, so a later request runs between them, not after all."""
+    runtime = RecordingRuntime()
+    order: list[str] = []
+
+    async def scenario() -> tuple[np.ndarray, np.ndarray]:
+        batcher = MicroBatcher(runtime, max_batch_size=2)
+        batcher.start()
+        runtime.release.clear()  # hold the thread so that both requests are queued before anything runs
+        large = asyncio.ensure_future(batcher.predict(digits(*range(8))))
+        await asyncio.sleep(0)
+        small = asyncio.ensure_future(batcher.predict(digits(9)))
+        large.add_done_callback(lambda _: order.append("large"))
+        small.add_done_callback(lambda _: order.append("small"))
+        await asyncio.sleep(0.05)
+        runtime.release.set()
+        results = await asyncio.gather(large, small)
+        await batcher.stop()
+        return results[0], results[1]
+
+    large, small = run(scenario())
+    assert large.argmax(axis=1).tolist() == list(range(8))
+    assert small.argmax(axis=1).tolist() == [9]
+    assert order == ["small", "large"]
+    assert max(runtime.batch_sizes) <= 2
+
+
 @pytest.mark.parametrize("inline_lone", [False, True])
 def test_inference_failure_reaches_only_its_batch(inline_lone: bool) -> None:
     runtime = RecordingRuntime(fail_on=7)

@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 from fastapi import Request
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from app.api.json_body import json_field, parse_json
 from app.api.limits import check_digit_count
-from app.errors import InvalidPixelsError, InvalidRequestError, UnsupportedMediaTypeError
+from app.errors import BatchTooLargeError, InvalidPixelsError, InvalidRequestError, UnsupportedMediaTypeError
 from app.http.fast_route import OrjsonResponse
 from app.postprocessing.choose import Chosen
 from app.preprocessing.candidates import Candidates
@@ -76,7 +77,12 @@ async def decode_digits(request: Request, images: ImagePreprocessor, max_digits:
         check_digit_count(len(instances), max_digits)
         return Candidates.of_pixels(np.stack([_instance_to_digit(instance, i) for i, instance in enumerate(instances)]))
     if media_type == "multipart/form-data":
-        files = await _uploaded_files(request, max_files=max_digits + 1)
+        try:
+            files = await _uploaded_files(request, max_files=max_digits)
+        except HTTPException as exc:  # starlette's parser stops counting files at the limit
+            if not str(exc.detail).startswith("Too many files"):
+                raise
+            raise BatchTooLargeError(f"batch of more than {max_digits} digits; the limit is {max_digits}") from exc
         check_digit_count(len(files), max_digits)
         return await images.digits(files)
     raise _unsupported(media_type, "application/json or multipart/form-data")

@@ -73,7 +73,7 @@ async def predict(request: Request) -> OrjsonResponse:
     summary="Predict several digits",
     description=(
         'JSON `{"instances": [pixels, ...]}` or multipart with several `file` parts; predictions '
-        "come back in request order. At most `MAX_BATCH_SIZE` digits."
+        "come back in request order. At most `MAX_REQUEST_DIGITS` digits (1,024 by default)."
     ),
     response_model=BatchPrediction,
     responses=ERROR_RESPONSES,
@@ -86,6 +86,6 @@ async def predict(request: Request) -> OrjsonResponse:
 async def predict_batch(request: Request) -> OrjsonResponse:
     predictor = authorized_predictor(request)
     settings = request.app.state.settings
-    candidates = await decode_digits(request, request.app.state.preprocessor, settings.max_batch_size)
+    candidates = await decode_digits(request, request.app.state.preprocessor, settings.max_request_digits)
     chosen = choose(candidates, await predictor.predict(candidates.inputs))
     return encode_predictions(chosen, predictor.version)

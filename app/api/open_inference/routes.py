@@ -60,7 +60,7 @@ async def model_ready(predictor: NamedPredictorDep) -> dict[str, object]:
 @router.post("/models/{model_name}/infer", summary="Inference (JSON or binary tensor data)")
 @router.post("/models/{model_name}/versions/{model_version}/infer", summary="Inference, one version")
 async def infer(request: Request, predictor: NamedPredictorDep) -> Response:
-    max_digits = request.app.state.settings.max_batch_size
+    max_digits = request.app.state.settings.max_request_digits
     decoded = decode_request(await request.body(), request.headers.get(HEADER_LENGTH), max_digits)
     probabilities = await predictor.predict(decoded.digits)
     return encode_response(decoded, probabilities, predictor.name, predictor.version)
