@@ -113,6 +113,10 @@ class NoDigitFoundError(DigitServiceError, code="no_digit_found"):
     """The image holds no ink: blank, or without contrast."""
 
 
+class TooManyDigitsError(DigitServiceError, code="too_many_digits"):
+    """``read_number`` found more digits than the service reads in one image (``MAX_NUMBER_DIGITS``)."""
+
+
 # 5xx
 class InferenceFailedError(DigitServiceError, code="inference_failed"):
     """The model failed on this request's batch; the service goes on serving."""

@@ -57,13 +57,15 @@ class AppServer:
 
 @pytest.fixture(scope="session")
 def locked_server() -> Iterator[AppServer]:
-    """The app requiring ``API_KEY``, with small limits: 64 KiB bodies, 1 Mpx images, 4 digits a batch."""
+    """The app requiring ``API_KEY``, with small limits: 64 KiB bodies, 1 Mpx images, 4 digits a batch,
+    numbers of 3 digits."""
     settings = Settings(
         model_path=SHIPPED_MODEL,
         api_keys=[API_KEY],
         max_body_bytes=64 * 1024,
         max_image_pixels=1_000_000,
         max_batch_size=4,
+        max_number_digits=3,
     )
     with AppServer(settings) as server:
         yield server

@@ -36,13 +36,14 @@ from digit_client import (
     NoDigitFoundError,
     NotFoundError,
     PayloadTooLargeError,
+    TooManyDigitsError,
     UnauthorizedError,
     UnknownServiceError,
     UnsupportedMediaTypeError,
 )
 from digit_client._core import json_body
 
-from tests.client.conftest import API_KEY, AppServer, ScriptedServer, png
+from tests.client.conftest import API_KEY, AppServer, ScriptedServer, number_image, png
 
 ROOT = Path(__file__).resolve().parents[2]
 BLANK = np.zeros((28, 28), np.uint8)
@@ -121,6 +122,11 @@ def test_no_digit_found(digits: DigitClient) -> None:
 def test_no_digit_found_in_a_number(digits: DigitClient) -> None:
     """Needs ``POST /predict/number``."""
     raised(lambda: digits.read_number(png(np.full((60, 200), 255, np.uint8))), NoDigitFoundError, 422)
+
+
+def test_too_many_digits(locked: DigitClient, test_digits: Any) -> None:
+    """Needs ``POST /predict/number`` (the locked app reads at most 3 digits)."""
+    raised(lambda: locked.read_number(png(number_image(test_digits.images[:5]))), TooManyDigitsError, 422)
 
 
 def test_not_found(live_server: Any) -> None:
