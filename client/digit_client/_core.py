@@ -30,7 +30,7 @@ ImageInput: TypeAlias = str | os.PathLike[str] | bytes | bytearray | memoryview 
 DEFAULT_URL = "http://localhost:8000"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_DIGITS = 64
-"""Digits per batch request when the service does not say (its default ``MAX_BATCH_SIZE``)."""
+"""Digits per batch request when the service does not say (the limit of versions that do not report one)."""
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
 """Request body limit assumed when the service does not say (its default ``MAX_BODY_BYTES``)."""
 BODY_MARGIN = 0.9
@@ -178,7 +178,7 @@ def plan_batches(items: Sequence[Encoded], max_digits: int, max_body: int) -> li
 
 def limits_of(model_limits: dict[str, int]) -> tuple[int, int]:
     """The most digits and body bytes per request, from ``GET /model``'s ``limits`` (or the defaults)."""
-    max_digits = model_limits.get("max_request_digits") or model_limits.get("max_batch_size") or DEFAULT_MAX_DIGITS
+    max_digits = model_limits.get("max_request_digits") or DEFAULT_MAX_DIGITS
     max_body = model_limits.get("max_body_bytes") or DEFAULT_MAX_BODY
     return max(1, int(max_digits)), max(1, int(max_body))
 

@@ -18,7 +18,7 @@ class Prediction:
     digit: int
     """The most probable digit, 0-9."""
     confidence: float
-    """Its probability."""
+    """The probability that the answer is right: that the image is a digit, times that digit's probability."""
     probabilities: tuple[float, ...]
     """Digits 0-9, summing to 1."""
     model_version: str

@@ -64,6 +64,7 @@ def locked_server() -> Iterator[AppServer]:
         api_keys=[API_KEY],
         max_body_bytes=64 * 1024,
         max_image_pixels=1_000_000,
+        max_request_digits=4,
         max_batch_size=4,
         max_number_digits=3,
     )
