@@ -137,7 +137,7 @@ def upload_rows(
 def print_upload_table(rows: list[UploadRow]) -> None:
     print(
         "\n| upload | posted to | clients | req/s | JSON req/s | x JSON | p50 ms | p99 ms | errors "
-        "| CPU ms/upload | Pillow decode ms | CPU x decode |"
+        "| CPU ms/upload | Pillow decode CPU ms | CPU x decode |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
