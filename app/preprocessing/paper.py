@@ -35,6 +35,16 @@ POLARITY_SURE = 0.6
 """Below this ``polarity_score`` magnitude both polarities are tried and the model picks."""
 PAPER_KERNEL_SHARE = 0.3
 """The opening that estimates the paper is this share of the image's longer side: wider than strokes."""
+NARROW_KERNEL_SHARE = 0.1
+"""The narrow opening that follows shadow edges: wider than a typical stroke, narrower than shadows."""
+SHADOW_MIN_SIDE = 140
+"""Smaller images are crops and small scans, not photos of a page: the wide opening alone serves them."""
+NARROW_STROKES = 2.5
+"""The narrow opening is at least this many times the strong strokes' mean width (an 8x8 scan's are wide)."""
+STRONG_QUANTILE = 0.995
+"""The image's strongest ink is taken at this quantile of the wide ink map (a digit covers >0.5%)."""
+STRONG_SHARE = 0.7
+"""Ink above this share of the strongest is a stroke's body: shadows darken paper by ~25-60%."""
 MIN_CONTRAST = 0.12
 """Weakest ink, as a share of the paper's brightness, still taken as writing."""
 MIN_NOISE_FLOOR = 0.01
@@ -98,21 +108,58 @@ def _odd(value: float) -> int:
     return int(value) // 2 * 2 + 1
 
 
+def _paper_under(bright_ink: np.ndarray, smoothed: np.ndarray, side: int) -> np.ndarray:
+    """The paper's level under every pixel: an opening with a ``side`` square, never above the pixel."""
+    element = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    paper: np.ndarray = np.minimum(cv2.morphologyEx(smoothed, cv2.MORPH_OPEN, element), bright_ink)
+    return paper
+
+
+def _ink_over(bright_ink: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    room = np.maximum(255.0 - paper.astype(np.float32), 32.0)
+    ink: np.ndarray = (bright_ink.astype(np.float32) - paper) / room
+    return ink
+
+
 def ink_map(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
     """Ink strength, float32 0-1, with the paper and its lighting removed.
 
     With the ink made bright, a morphological opening wider than any stroke leaves the paper alone:
-    its colour, gradients and the edges of shadows, which are wider than the element. Dividing the
-    difference by the room left above the paper makes ink in shadow as strong as ink in light
-    (paper reflects, so light falls on ink and paper alike).
+    its colour and gradients. Dividing the difference by the room left above the paper makes ink in
+    shadow as strong as ink in light (paper reflects, so light falls on ink and paper alike).
+
+    One opening cannot serve both strokes and shadows: it must be wider than the thickest stroke
+    (``PAPER_KERNEL_SHARE`` of the image), and then a shadow, a strip of desk or the tip of a shadow
+    polygon narrower than that is taken for ink (shadowed phone photos: 52% read right). So the
+    paper is taken twice: under a wide element and under a narrow one (``NARROW_KERNEL_SHARE``),
+    which follows a shadow's edge and leaves only strokes thinner than it. Where the wide map shows
+    the image's strongest ink (a thick stroke's body, as dark as the pen, which no shadow is), the
+    wide map is kept; elsewhere the narrow one. Shadowed photos went from 52-57% to 61-65% read
+    right (two seeds of 150), pencil and chalk gained 0-3 points, no kind lost more than noise.
+    Images under ``SHADOW_MIN_SIDE`` are crops and small scans, whose thick blocky strokes the
+    narrow element cut (8x8 scans lost 2 points): they keep the wide map alone.
     """
     bright_ink = cv2.bitwise_not(gray) if dark_ink else gray
-    side = _odd(max(9, PAPER_KERNEL_SHARE * max(bright_ink.shape)))
-    element = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
-    # smoothed first, so that the paper's noise does not pull the estimate down
-    paper = np.minimum(cv2.morphologyEx(cv2.GaussianBlur(bright_ink, (3, 3), 0), cv2.MORPH_OPEN, element), bright_ink)
-    room = np.maximum(255.0 - paper.astype(np.float32), 32.0)
-    ink: np.ndarray = (bright_ink.astype(np.float32) - paper) / room
+    smoothed = cv2.GaussianBlur(bright_ink, (3, 3), 0)  # so that the paper's noise does not pull it down
+    wide_side = _odd(max(9, PAPER_KERNEL_SHARE * max(bright_ink.shape)))
+    wide = _ink_over(bright_ink, _paper_under(bright_ink, smoothed, wide_side))
+    if max(bright_ink.shape) < SHADOW_MIN_SIDE:
+        return wide
+    levels = cv2.convertScaleAbs(wide, alpha=255.0)
+    histogram = cv2.calcHist([levels], [0], None, [256], [0, 256]).ravel()
+    strongest = _quantile(histogram, STRONG_QUANTILE) / 255.0
+    if strongest < MIN_CONTRAST:
+        return wide
+    strong = (wide > STRONG_SHARE * strongest).astype(np.uint8)
+    # a band w pixels wide averages (w + 2) / 4 in the distance transform
+    distances = cv2.distanceTransform(np.pad(strong, 1), cv2.DIST_L2, 3)
+    stroke = 4.0 * float(distances.sum()) / max(1, int(strong.sum())) - 2.0
+    narrow_side = _odd(max(9, NARROW_KERNEL_SHARE * max(bright_ink.shape), NARROW_STROKES * stroke))
+    if narrow_side >= wide_side:
+        return wide
+    narrow = _ink_over(bright_ink, _paper_under(bright_ink, smoothed, narrow_side))
+    body = cv2.dilate(strong, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))) > 0
+    ink: np.ndarray = np.where(body, wide, narrow)
     return ink
 
 

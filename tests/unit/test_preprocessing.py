@@ -206,3 +206,17 @@ def test_blank_or_one_pixel_images_have_no_digit(pixels: np.ndarray) -> None:
 def test_fully_transparent_image_has_no_digit() -> None:
     with pytest.raises(NoDigitFoundError, match="transparent"):
         normalized(encode_image(np.zeros((50, 50, 4), np.uint8)))
+
+
+def test_ink_map_follows_a_hard_shadow_edge_and_keeps_thick_strokes() -> None:
+    """A shadow band narrower than the wide opening is paper, not ink; a thick dark stroke stays whole."""
+    from app.preprocessing.paper import ink_map
+
+    side = 160
+    page = np.full((side, side), 235, np.uint8)
+    page[:, 100:135] = 120  # a hard-edged shadow band, 35 px wide (the wide opening is 49)
+    strokes = ink_mask(side, width=14)
+    page[strokes] = 30
+    ink = ink_map(page, dark_ink=True)
+    assert float(ink[20:140, 102:133][~strokes[20:140, 102:133]].mean()) < 0.05  # the shadow
+    assert float(ink[strokes].mean()) > 0.8  # the stroke, in light and in shadow
