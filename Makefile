@@ -7,13 +7,14 @@ MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
 export MNIST_DIR
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help install run test test-browser docker-test lock load train train-mlp evaluate bench bench-uploads lint format clean
+.PHONY: help install run test test-browser docker-test lock load train train-judge train-mlp evaluate bench bench-uploads lint format clean
 
 help:
 	@echo "make run       install if needed, then serve the shipped model on port 8000"
 	@echo "make test      install if needed, then run the test suite"
 	@echo "make test-browser  only the browser tests (installs Debian's chromium if missing)"
 	@echo "make train     retrain the shipped model (models/) from MNIST_DIR=$(MNIST_DIR)"
+	@echo "make train-judge  retrain the digit judge (is_digit) beside it"
 	@echo "make evaluate  score models/mnist.keras on the 10,000 MNIST test images"
 	@echo "make bench     throughput and latency against the HTTP ceiling (needs wrk)"
 	@echo "make docker-test  build the CPU image, compose up, predict, check non-root, tear down"
@@ -43,6 +44,10 @@ test-browser: $(STAMP)
 
 train: $(STAMP)
 	$(BIN)/python -m training.train --arch cnn --data $(MNIST_DIR) --out models
+
+# The digit judge (is_digit) beside the shipped model, tuned against it: run after make train.
+train-judge: $(STAMP)
+	$(BIN)/python -m training.judge --data $(MNIST_DIR) --out models
 
 train-mlp: $(STAMP)
 	$(BIN)/python -m training.train --arch mlp --data $(MNIST_DIR) --out models/mlp

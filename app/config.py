@@ -96,6 +96,14 @@ class Settings(BaseSettings):
         description="a lone digit arriving while the inference thread is idle runs on the event loop if a "
         "one-digit model call, timed at startup, takes less than this (0: never); see app/inference/batching.py",
     )
+    digit_threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="an input whose digit score (the judge's P(it is a digit)) is below this is answered "
+        '"is_digit": false; default: the threshold in judge.json, tuned so that 1% of held-out digits fall '
+        "below it (raise it to flag more, lower it to flag fewer; 0 turns the judge's verdict off)",
+    )
 
     @field_validator("cors_origins", "api_keys", mode="before")
     @classmethod

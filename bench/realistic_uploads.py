@@ -6,8 +6,10 @@ paper, tight crops, 8x8 scans, chalkboards, ballpoint, pencil, coloured paper).
 
     python -m bench.realistic_uploads --data ../shared/datasets/mnist --per-kind 200
 
-prints accuracy per kind for the service's preprocessing and for the naive "resize the whole
-image to 28x28" approach, through the same model, and the preprocessing's CPU time per image.
+prints, per kind, the share read right (and not flagged as "not a digit"), the share flagged, the
+naive "resize the whole image to 28x28" approach's accuracy through the same model, and the
+preprocessing's CPU time per image; then, for each kind of non-digit (letters, symbols, doodles,
+words, signatures, several digits), the share the service flags ``is_digit: false``.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from PIL import Image
 
 from app.errors import NoDigitFoundError
 from app.inference.model import Model
+from app.inference.predictor import Predictor, Scores
 from app.inference.runtimes import model_input
-from app.postprocessing.choose import choose
+from app.postprocessing.choose import Chosen, choose
 from app.preprocessing.candidates import Candidates
 from app.preprocessing.pipeline import DigitReading, read_image
-from mnist_format import FIELD_SIDE
-from training.synthesis import DIGIT_KINDS
+from mnist_format import FIELD_SIDE, NUM_CLASSES
+from training.sources import MnistSplit
+from training.synthesis import DIGIT_KINDS, NON_DIGIT_KINDS, several_digits
 
 
 def naive_preprocess(data: bytes) -> np.ndarray:
@@ -50,6 +54,21 @@ def predict_all(model: Model, digits: np.ndarray, size: int) -> np.ndarray:
     )
 
 
+def _scores(model: Model, uploads: list[bytes], max_pixels: int, batch: int) -> Chosen:
+    candidates = Candidates.of_readings([read_or_blank(u, max_pixels) for u in uploads])
+    return choose(candidates, Scores.of(predict_all(model, candidates.inputs, batch)))
+
+
+def _non_digits(test: MnistSplit, per_kind: int, rng: np.random.Generator) -> dict[str, list[bytes]]:
+    """Uploads of every non-digit kind, several MNIST test digits side by side included."""
+    uploads = {kind: [make(rng) for _ in range(per_kind)] for kind, make in NON_DIGIT_KINDS.items() if kind != "blank"}
+    uploads["several_digits"] = [
+        several_digits([test.images[i] for i in rng.choice(len(test), int(rng.integers(2, 5)), replace=False)], rng)
+        for _ in range(per_kind)
+    ]
+    return uploads
+
+
 def main(argv: list[str] | None = None) -> int:
     from app.config import Settings
     from training.sources import load_mnist
@@ -58,30 +77,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", help="MNIST directory (default: $MNIST_DIR)")
     parser.add_argument("--per-kind", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--kinds", help="comma-separated kinds (default: all)")
+    parser.add_argument("--kinds", help="comma-separated digit kinds (default: all)")
+    parser.add_argument("--no-marks", action="store_true", help="skip the non-digits")
     args = parser.parse_args(argv)
 
     settings = Settings()
     model = Model.load(settings)
+    threshold = Predictor(model, settings).digit_threshold
+    batch = settings.max_batch_size
     test = load_mnist(args.data).test
     rng = np.random.default_rng(args.seed)
     kinds = args.kinds.split(",") if args.kinds else list(DIGIT_KINDS)
-    print(f"{'kind':<16}{'ours':>8}{'naive':>8}{'ms':>7}  (n={args.per_kind} per kind, model {model.version})")
-    totals = np.zeros(2)
+    print(f"{'digits':<16}{'right':>8}{'flagged':>9}{'naive':>8}{'ms':>7}  (n={args.per_kind}, model {model.version})")
+    rates = []
     for kind in kinds:
         picks = rng.choice(len(test), size=args.per_kind, replace=False)
         uploads = [DIGIT_KINDS[kind](test.images[i], rng) for i in picks]
         started = time.process_time()
-        candidates = Candidates.of_readings([read_or_blank(u, settings.max_image_pixels) for u in uploads])
-        seconds = time.process_time() - started
-        ours = choose(candidates, predict_all(model, candidates.inputs, settings.max_batch_size)).probabilities
-        naive = predict_all(model, np.stack([naive_preprocess(u) for u in uploads]), settings.max_batch_size)
+        ours = _scores(model, uploads, settings.max_image_pixels, batch)
+        seconds = (time.process_time() - started) / len(uploads)
+        naive = predict_all(model, np.stack([naive_preprocess(u) for u in uploads]), batch)[:, :NUM_CLASSES]
         labels = test.labels[picks]
-        accuracy = [float((p.argmax(1) == labels).mean()) for p in (ours, naive)]
-        totals += accuracy
-        print(f"{kind:<16}{accuracy[0]:>8.1%}{accuracy[1]:>8.1%}{seconds / len(uploads) * 1000:>7.2f}", flush=True)
-    overall = totals / len(kinds)
-    print(f"{'overall':<16}{overall[0]:>8.1%}{overall[1]:>8.1%}")
+        flagged = (ours.digit_score < threshold) | (ours.marks > 1)
+        right = float(((ours.probabilities.argmax(1) == labels) & ~flagged).mean())
+        rates.append(right)
+        print(
+            f"{kind:<16}{right:>8.1%}{flagged.mean():>9.1%}{(naive.argmax(1) == labels).mean():>8.1%}"
+            f"{seconds * 1000:>7.2f}",
+            flush=True,
+        )
+    print(f"{'overall':<16}{np.mean(rates):>8.1%}")
+    if args.no_marks:
+        return 0
+    print(f"\n{'not digits':<16}{'flagged':>8}")
+    for kind, uploads in _non_digits(test, args.per_kind, rng).items():
+        ours = _scores(model, uploads, settings.max_image_pixels, batch)
+        print(f"{kind:<16}{((ours.digit_score < threshold) | (ours.marks > 1)).mean():>8.1%}", flush=True)
     return 0
 
 

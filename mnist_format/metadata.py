@@ -98,3 +98,38 @@ class ModelMetadata(BaseModel):
 
     def as_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
+
+
+JUDGE_FILE = "judge.keras"
+JUDGE_METADATA_FILE = "judge.json"
+
+
+class JudgeMetadata(BaseModel):
+    """``judge.json``, beside ``judge.keras``: the digit judge and the verdict settings it was tuned with.
+
+    The judge maps the same ``(28, 28, 1)`` input as the digit model to P(the input is a digit). Its
+    threshold and the digit model's temperature were fitted on held-out examples against the digit
+    model of ``digit_model_version``; the rates are measured on examples made from MNIST *test* digits.
+    """
+
+    model_config = ConfigDict(extra="allow", protected_namespaces=())
+
+    version: str
+    architecture: str
+    digit_model_version: str
+    threshold: float = Field(description="inputs scoring below it are not digits")
+    temperature: float = Field(description="the digit model's probabilities are tempered by it (p ** (1/T))")
+    parameters: int | None = None
+    digits_flagged: dict[str, float] | None = Field(None, description="share of real digits judged not a digit")
+    non_digits_flagged: dict[str, float] | None = Field(None, description="share of non-digits judged so")
+    calibration_error: dict[str, float] | None = Field(None, description="expected calibration error, before/after")
+    training: dict[str, Any] | None = None
+    trained_at: str | None = None
+    sha256: str | None = None
+
+    @classmethod
+    def read(cls, path: Path) -> JudgeMetadata:
+        return cls.model_validate_json(path.read_bytes())
+
+    def write(self, path: Path) -> None:
+        path.write_text(self.model_dump_json(indent=2, exclude_none=True) + "\n")

@@ -136,3 +136,20 @@ ARCHITECTURES: dict[str, Architecture] = {
     "cnn-large": Architecture(build=build_cnn_large, recipe=CONVNET_RECIPE, optimizer=_adam),
 }
 DEFAULT_ARCHITECTURE = "cnn"
+
+
+def build_judge() -> keras.Model:
+    """The digit judge: P(the 28x28 input is a digit), for letters, doodles, words and digit pairs.
+
+    Small (two conv blocks and a dense layer): it runs beside the digit model on every input.
+    """
+    inputs = keras.Input(INPUT_SHAPE, name="pixels")
+    x = _conv_block(inputs, 16, 5, "same")  # 28x28
+    x = layers.MaxPooling2D()(x)  # 14x14
+    x = _conv_block(x, 32, 3, "same")
+    x = layers.MaxPooling2D()(x)  # 7x7
+    x = layers.Flatten()(x)
+    x = layers.Dense(64, activation="relu")(x)
+    x = layers.Dropout(0.3)(x)
+    outputs = layers.Dense(1, activation="sigmoid", name="is_digit")(x)
+    return keras.Model(inputs, outputs, name="judge")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.api.deps import PredictorDep
-from app.api.schemas import Limits, ModelInfo
+from app.api.schemas import JudgeInfo, Limits, ModelInfo
 
 router = APIRouter(tags=["model"])
 
@@ -15,10 +15,13 @@ router = APIRouter(tags=["model"])
 async def model_info(request: Request, predictor: PredictorDep) -> ModelInfo:
     model, settings = predictor.model, request.app.state.settings
     described = model.metadata.model_dump(include=set(ModelInfo.model_fields))
+    serving = {"sha256": model.sha256, "runtime": model.runtime.name, "device": model.runtime.device}
+    judge = None
+    if model.judge is not None:
+        judge = model.judge.model_dump(include=set(JudgeInfo.model_fields)) | {"threshold": predictor.digit_threshold}
     limits = Limits(
         max_request_digits=settings.max_request_digits,
         max_body_bytes=settings.max_body_bytes,
         max_image_pixels=settings.max_image_pixels,
     )
-    serving = {"sha256": model.sha256, "runtime": model.runtime.name, "device": model.runtime.device, "limits": limits}
-    return ModelInfo.model_validate(described | serving)
+    return ModelInfo.model_validate(described | serving | {"judge": judge, "limits": limits})

@@ -19,6 +19,16 @@ class ErrorBody(BaseModel):
     request_id: str | None = Field(None, description="the request's X-Request-ID, to find it in the logs")
 
 
+class JudgeInfo(BaseModel):
+    """The digit judge that decides ``is_digit`` (``judge.json``, written by ``training.judge``)."""
+
+    version: str
+    threshold: float = Field(description="digit scores below it are answered is_digit: false (DIGIT_THRESHOLD)")
+    temperature: float = Field(description="the digit model's probabilities are tempered by it")
+    digits_flagged: dict[str, float] | None = Field(None, description="share of held-out digits flagged, per kind")
+    non_digits_flagged: dict[str, float] | None = Field(None, description="share of held-out non-digits flagged")
+
+
 class Limits(BaseModel):
     """What one request may carry; over any of them is a 413 (``batch_too_large``, ``payload_too_large``,
     ``image_too_large``). Clients split larger work by these."""
@@ -44,3 +54,4 @@ class ModelInfo(BaseModel):
     runtime: str
     device: str
     limits: Limits
+    judge: JudgeInfo | None = Field(None, description="absent when no judge is served: every input counts as a digit")

@@ -1,8 +1,9 @@
 """The served model: its file and metadata checked, its runtime built and proved equal to Keras, warmed up.
 
 Loading reads ``MODEL_PATH`` and the ``mnist.json`` beside it (``mnist_format.metadata``), hashes the
-file (a mismatch with the metadata is logged: the model was replaced), builds the runtime and
-refuses it if any probability differs from the Keras model's by more than the tolerance.
+file (a mismatch with the metadata is logged: the model was replaced), joins the digit judge beside
+it into the same graph (``app.inference.judge``), builds the runtime and refuses it if any output
+differs from the Keras model's by more than the tolerance.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 
 from app.config import Settings
 from app.errors import ModelLoadError
+from app.inference.judge import load_judge, with_judge
 from app.inference.runtimes import (
     Runtime,
     batch_buckets,
@@ -29,7 +31,7 @@ from app.inference.runtimes import (
     pin_threads,
 )
 from mnist_format import FIELD_SIDE, METADATA_FILE
-from mnist_format.metadata import ModelMetadata
+from mnist_format.metadata import JudgeMetadata, ModelMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ class Model:
     metadata: ModelMetadata
     sha256: str
     max_difference: float
+    judge: JudgeMetadata | None = None
 
     @property
     def name(self) -> str:
@@ -79,9 +82,11 @@ class Model:
             logger.warning("%s: sha256 differs from its metadata; was the model replaced?", model_path)
         pin_threads(settings.inference_threads)
         keras_model = load_keras_model(model_path)
-        runtime = build_runtime(keras_model, settings.runtime, settings.max_batch_size, settings.inference_threads)
-        difference = check_equal(keras_model, runtime, settings.max_batch_size)
-        return cls(runtime, metadata, sha256, difference)
+        judge = load_judge(model_path)
+        served = keras_model if judge is None else with_judge(keras_model, judge)
+        runtime = build_runtime(served, settings.runtime, settings.max_batch_size, settings.inference_threads)
+        difference = check_equal(served, runtime, settings.max_batch_size)
+        return cls(runtime, metadata, sha256, difference, None if judge is None else judge.metadata)
 
     def warm_up(self, max_batch_size: int) -> float:
         """Run every batch size once, so no request pays for a first call; return the median time of a

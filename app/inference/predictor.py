@@ -8,6 +8,8 @@ the one place that turns it off (at the shutdown signal, or when the app stops).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from app.config import Settings
@@ -15,6 +17,23 @@ from app.inference.affinity import pin_to_current_cpu, should_colocate, yield_to
 from app.inference.batching import BatchObserver, MicroBatcher
 from app.inference.model import Model
 from app.inference.runtimes import model_input
+from mnist_format import NUM_CLASSES
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What the model says of each input: ``probabilities`` ``(n, 10)``, calibrated, and ``digit_score``
+    ``(n,)``, the judge's P(the input is a digit) (1 where the model has no judge)."""
+
+    probabilities: np.ndarray
+    digit_score: np.ndarray
+
+    @classmethod
+    def of(cls, outputs: np.ndarray) -> Scores:
+        """The runtime's outputs, ``(n, 10)`` or with the judge's column ``(n, 11)``, as scores."""
+        if outputs.shape[1] == NUM_CLASSES:
+            return cls(outputs, np.ones(len(outputs), dtype=outputs.dtype))
+        return cls(outputs[:, :NUM_CLASSES], outputs[:, NUM_CLASSES])
 
 
 class Predictor:
@@ -22,6 +41,9 @@ class Predictor:
         self.model = model
         self.name = model.name
         self.version = model.version
+        tuned = model.judge.threshold if model.judge is not None else 0.0
+        self.digit_threshold = tuned if settings.digit_threshold is None else settings.digit_threshold
+        """Inputs whose digit score falls below this are answered as not a digit (``DIGIT_THRESHOLD``)."""
         self._settings = settings
         self._batcher: MicroBatcher | None = None
         self._draining = False
@@ -48,10 +70,10 @@ class Predictor:
         )
         self._batcher.start()
 
-    async def predict(self, digits: np.ndarray) -> np.ndarray:
-        """Probabilities ``(n, 10)`` for ``(n, 28, 28)`` digits in 0-1, micro-batched with other requests."""
+    async def predict(self, digits: np.ndarray) -> Scores:
+        """The scores of ``(n, 28, 28)`` inputs in 0-1, micro-batched with other requests."""
         assert self._batcher is not None, "start() the predictor before predicting"
-        return await self._batcher.predict(model_input(digits))
+        return Scores.of(await self._batcher.predict(model_input(digits)))
 
     def drain(self) -> None:
         """Report not ready from now on (load balancers stop sending); requests in flight still finish."""

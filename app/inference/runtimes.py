@@ -39,7 +39,8 @@ class Runtime(Protocol):
     device: str
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        """Softmax probabilities ``(n, 10)`` for float32 ``(n, 28, 28, 1)``."""
+        """The served model's outputs for float32 ``(n, 28, 28, 1)``: ``(n, 10)`` probabilities, then with a
+        judge (``app.inference.judge``) its score, ``(n, 11)``."""
         ...
 
 
@@ -63,17 +64,18 @@ def batch_buckets(max_batch_size: int) -> list[int]:
     return sorted(sizes)
 
 
-def load_keras_model(model_path: Path) -> Any:
+def load_keras_model(model_path: Path, outputs: int = NUM_CLASSES) -> Any:
+    """The Keras model at ``model_path``, checked to map one MNIST digit to ``outputs`` values."""
     import keras
 
     try:
         model = keras.models.load_model(model_path, compile=False)
     except Exception as exc:  # Keras raises many kinds for unreadable or foreign files
         raise ModelLoadError(f"{model_path}: not a loadable Keras model ({exc})") from exc
-    if tuple(model.input_shape[1:]) != INPUT_SHAPE or tuple(model.output_shape[1:]) != (NUM_CLASSES,):
+    if tuple(model.input_shape[1:]) != INPUT_SHAPE or tuple(model.output_shape[1:]) != (outputs,):
         raise ModelLoadError(
             f"{model_path}: model maps {model.input_shape} to {model.output_shape}, "
-            f"expected {(None, *INPUT_SHAPE)} to {(None, NUM_CLASSES)}"
+            f"expected {(None, *INPUT_SHAPE)} to {(None, outputs)}"
         )
     return model
 

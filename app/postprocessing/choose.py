@@ -1,4 +1,4 @@
-"""Keep, for each digit, the candidate input the model read most surely."""
+"""Keep, for each digit, the candidate input the model reads most surely as a digit."""
 
 from __future__ import annotations
 
@@ -6,24 +6,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.inference.predictor import Scores
 from app.preprocessing.candidates import Candidates
 
 
 @dataclass(frozen=True)
 class Chosen:
-    """Per digit: the kept input's row in ``Candidates.inputs``, its probabilities and its marks."""
+    """Per digit: the kept input's row in ``Candidates.inputs``, its scores and its image's marks."""
 
     rows: np.ndarray
     probabilities: np.ndarray
+    digit_score: np.ndarray
     marks: np.ndarray
 
 
-def choose(candidates: Candidates, probabilities: np.ndarray) -> Chosen:
-    """The most confident candidate of each digit (by its top probability), in request order."""
+def choose(candidates: Candidates, scores: Scores) -> Chosen:
+    """Each digit's candidate with the highest top probability times digit score, in request order."""
     if len(candidates.owner) == candidates.count:  # one input per digit: JSON, and most images
-        return Chosen(np.arange(candidates.count), probabilities, candidates.marks)
-    confidence = probabilities.max(axis=1)
-    order = np.lexsort((-confidence, candidates.owner))
+        return Chosen(np.arange(candidates.count), scores.probabilities, scores.digit_score, candidates.marks)
+    sureness = scores.probabilities.max(axis=1) * scores.digit_score
+    order = np.lexsort((-sureness, candidates.owner))
     _, first = np.unique(candidates.owner[order], return_index=True)
     rows = order[first]
-    return Chosen(rows, probabilities[rows], candidates.marks[rows])
+    return Chosen(rows, scores.probabilities[rows], scores.digit_score[rows], candidates.marks[rows])

@@ -11,6 +11,9 @@ const confidenceText = document.getElementById("confidence");
 const errorText = document.getElementById("error");
 const bars = document.getElementById("bars");
 const preview = document.getElementById("preview");
+const verdictText = document.getElementById("verdict");
+const seen = document.getElementById("seen");
+const seenImage = document.getElementById("seen-image");
 let drawing = false;
 let hasInk = false;
 let debounce = null;
@@ -27,10 +30,23 @@ function showError(message) {
   errorText.hidden = false;
 }
 
+function showSeen(result) {
+  seen.hidden = !result.input_png;
+  if (result.input_png) seenImage.src = `data:image/png;base64,${result.input_png}`;
+}
+
 function showPrediction(result) {
   errorText.hidden = true;
-  digitText.textContent = String(result.digit);
-  confidenceText.textContent = `Confidence ${(result.confidence * 100).toFixed(1)}%`;
+  showSeen(result);
+  // Not a digit: say so rather than show a confident-looking guess.
+  verdictText.hidden = result.is_digit !== false;
+  verdictText.textContent = result.reason === "several_digits"
+    ? "That looks like several digits: read them as a number."
+    : "That doesn't look like a digit.";
+  digitText.textContent = result.is_digit === false ? "?" : String(result.digit);
+  confidenceText.textContent = result.is_digit === false
+    ? `Best guess ${result.digit}, confidence ${(result.confidence * 100).toFixed(1)}%`
+    : `Confidence ${(result.confidence * 100).toFixed(1)}%`;
   bars.replaceChildren(...result.probabilities.map((probability, digit) => {
     const item = document.createElement("li");
     if (digit === result.digit) item.className = "best";
@@ -43,6 +59,8 @@ function showPrediction(result) {
 }
 
 function resetResult(message) {
+  verdictText.hidden = true;
+  seen.hidden = true;
   digitText.textContent = "–";
   confidenceText.textContent = message;
   bars.replaceChildren();
@@ -54,7 +72,7 @@ async function predict(blob, filename) {
   form.append("file", blob, filename);
   let response;
   try {
-    response = await fetch("/predict", { method: "POST", body: form });
+    response = await fetch("/predict?explain=true", { method: "POST", body: form });
   } catch {
     showError("The service cannot be reached.");
     return;

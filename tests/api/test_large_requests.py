@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.inference.predictor import Scores
 from app.inference.runtimes import model_input
 from tests.support.images import encode_image
 from training.sources import Mnist, MnistSplit
@@ -22,7 +23,9 @@ def expected_probabilities(client: TestClient, images: np.ndarray) -> np.ndarray
     """What the runtime answers for the digits, in batches of 64, without HTTP or the batcher."""
     runtime = client.app.state.predictor.model.runtime  # type: ignore[attr-defined]
     digits = images.astype(np.float32) / 255
-    return np.concatenate([runtime.predict(model_input(digits[i : i + 64])) for i in range(0, len(digits), 64)])
+    outputs = np.concatenate([runtime.predict(model_input(digits[i : i + 64])) for i in range(0, len(digits), 64)])
+    probabilities: np.ndarray = Scores.of(outputs).probabilities
+    return probabilities
 
 
 def check(client: TestClient, mnist: Mnist, count: int, probabilities: Any) -> None:

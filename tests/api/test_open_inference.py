@@ -48,6 +48,7 @@ def test_model_metadata_describes_inputs_and_outputs(triton_client: triton.Infer
     assert {output["name"]: output["shape"] for output in metadata["outputs"]} == {
         "probabilities": [-1, 10],
         "digit": [-1],
+        "is_digit": [-1],
     }
     version = metadata["versions"][0]
     assert triton_client.get_model_metadata("mnist", model_version=version)["name"] == "mnist"
@@ -147,3 +148,17 @@ def test_binary_size_mismatch_is_rejected(client: TestClient) -> None:
     )
     assert response.status_code == 400
     assert "binary_data_size" in response.json()["error"]
+
+
+@pytest.mark.parametrize("binary", [True, False], ids=["binary", "json"])
+def test_is_digit_output_says_real_digits_are_digits(
+    triton_client: triton.InferenceServerClient, test_digits: MnistSplit, binary: bool
+) -> None:
+    pixels = triton.InferInput("pixels", [len(test_digits.images), 784], "FP32")
+    pixels.set_data_from_numpy(test_digits.images.reshape(-1, 784).astype(np.float32) / 255.0, binary_data=binary)
+    result = triton_client.infer(
+        "mnist", [pixels], outputs=[triton.InferRequestedOutput("is_digit", binary_data=binary)]
+    )
+    flags = result.as_numpy("is_digit")
+    assert flags.dtype == np.bool_
+    assert flags.tolist() == [True] * len(test_digits.images)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from app.config import Settings
 from app.main import create_app
@@ -21,7 +25,9 @@ def assert_prediction(body: dict[str, object], digit: int, version: str) -> None
     assert isinstance(probabilities, list)
     assert len(probabilities) == 10
     assert sum(probabilities) == pytest.approx(1.0, abs=1e-4)
-    assert body["confidence"] == max(probabilities)
+    # P(right) = P(a digit at all) x P(this digit): at most the digit's own probability
+    assert 0.0 < body["confidence"] <= max(probabilities)
+    assert body["is_digit"] is True
     assert body["model_version"] == version
 
 
@@ -124,3 +130,37 @@ def test_predict_runs_lone_digits_inline_only_below_inline_max_us(
         for image, label in zip(test_digits.images[:5], test_digits.labels[:5], strict=True):
             response = client.post("/predict", json={"pixels": image.tolist()})
             assert response.json()["digit"] == label
+
+
+def test_answers_say_whether_the_image_is_a_digit(client: TestClient, test_digits: MnistSplit) -> None:
+    response = client.post("/predict", json={"pixels": test_digits.images[0].tolist()})
+    answer = response.json()
+    assert answer["is_digit"] is True
+    assert "reason" not in answer
+    assert 0.0 < answer["confidence"] <= max(answer["probabilities"])
+
+
+def test_explain_returns_the_input_the_model_saw(client: TestClient, test_digits: MnistSplit) -> None:
+    upload = {"file": ("digit.png", encode_image(255 - test_digits.images[0]), "image/png")}
+    plain = client.post("/predict", files=upload).json()
+    assert "input_png" not in plain
+    explained = client.post("/predict?explain=true", files=upload).json()
+    seen = np.asarray(Image.open(io.BytesIO(base64.b64decode(explained["input_png"]))))
+    assert seen.shape == (28, 28)
+    assert seen[0, 0] == 0  # white digit on black, as MNIST
+    assert seen.max() == 255
+    assert explained["digit"] == plain["digit"] == test_digits.labels[0]
+
+
+def test_several_digits_in_one_image_point_to_the_number_reader(
+    client: TestClient, test_digits: MnistSplit
+) -> None:
+    paper = np.full((120, 300), 255, np.uint8)
+    for slot, image in enumerate(test_digits.images[:3]):
+        paper[10:110, 10 + slot * 100 : 90 + slot * 100] = 255 - np.asarray(
+            Image.fromarray(image).resize((80, 100), Image.Resampling.BICUBIC)
+        )
+    answer = client.post("/predict", files={"file": ("number.png", encode_image(paper), "image/png")}).json()
+    assert answer["is_digit"] is False
+    assert answer["reason"] == "several_digits"
+    assert "/predict/number" in answer["message"]

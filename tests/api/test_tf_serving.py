@@ -25,7 +25,7 @@ def test_metadata_describes_the_serving_signature(client: TestClient) -> None:
     signature = client.get("/v1/models/mnist/metadata").json()["metadata"]["signature_def"]["signature_def"]
     inputs = signature["serving_default"]["inputs"]
     assert [int(dim["size"]) for dim in inputs["pixels"]["tensor_shape"]["dim"]] == [-1, 28, 28, 1]
-    assert set(signature["serving_default"]["outputs"]) == {"probabilities", "digit"}
+    assert set(signature["serving_default"]["outputs"]) == {"probabilities", "digit", "is_digit"}
 
 
 @pytest.mark.parametrize(
@@ -45,6 +45,7 @@ def test_row_format_predicts_real_digits(
     assert response.status_code == 200
     predictions = response.json()["predictions"]
     assert [p["digit"] for p in predictions] == test_digits.labels.tolist()
+    assert [p["is_digit"] for p in predictions] == [True] * len(predictions)
     assert all(abs(sum(p["probabilities"]) - 1) < 1e-4 for p in predictions)
 
 
@@ -54,6 +55,7 @@ def test_columnar_format_predicts_real_digits(client: TestClient, test_digits: M
     response = client.post(f"/v1/models/mnist/versions/{version}:predict", json=body)
     outputs = response.json()["outputs"]
     assert outputs["digit"] == test_digits.labels.tolist()
+    assert outputs["is_digit"] == [True] * len(outputs["digit"])
     assert np.asarray(outputs["probabilities"]).shape == (20, 10)
 
 

@@ -11,8 +11,10 @@ Answers are plain dicts holding numpy values, which ``OrjsonResponse`` writes di
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+import cv2
 import numpy as np
 from fastapi import Request
 from starlette.datastructures import UploadFile
@@ -22,7 +24,9 @@ from app.api.json_body import json_field, parse_json
 from app.api.limits import check_digit_count
 from app.errors import BatchTooLargeError, InvalidPixelsError, InvalidRequestError, UnsupportedMediaTypeError
 from app.http.fast_route import OrjsonResponse
+from app.inference.predictor import Predictor
 from app.postprocessing.choose import Chosen
+from app.postprocessing.verdict import answers
 from app.preprocessing.candidates import Candidates
 from app.preprocessing.pixels import to_digit
 from app.preprocessing.pool import ImagePreprocessor
@@ -88,21 +92,26 @@ async def decode_digits(request: Request, images: ImagePreprocessor, max_digits:
     raise _unsupported(media_type, "application/json or multipart/form-data")
 
 
-def _predictions(chosen: Chosen, version: str) -> list[dict[str, Any]]:
-    """One answer per digit, in the shape of ``schemas.Prediction``."""
-    probabilities = chosen.probabilities
-    digits = probabilities.argmax(axis=1)
-    return [
-        {"digit": int(digit), "confidence": row[digit], "probabilities": row, "model_version": version}
-        for digit, row in zip(digits, probabilities, strict=True)
-    ]
+def input_png(digit: np.ndarray) -> str:
+    """The model's ``(28, 28)`` input as a base64 PNG, white on black as the model saw it."""
+    ok, png = cv2.imencode(".png", np.clip(digit * 255.0 + 0.5, 0, 255).astype(np.uint8))
+    assert ok, "PNG encoding of a 28x28 uint8 image cannot fail"
+    return base64.b64encode(png.tobytes()).decode("ascii")
 
 
-def encode_prediction(chosen: Chosen, version: str) -> OrjsonResponse:
+def wants_explanation(request: Request) -> bool:
+    """``?explain=true``: the answer carries the normalised input the model saw."""
+    return request.query_params.get("explain", "").lower() in ("1", "true", "yes")
+
+
+def encode_prediction(candidates: Candidates, chosen: Chosen, predictor: Predictor, explain: bool) -> OrjsonResponse:
     """The answer for one digit: ``schemas.Prediction``."""
-    return OrjsonResponse(_predictions(chosen, version)[0])
+    answer = answers(chosen, predictor.digit_threshold, predictor.version)[0]
+    if explain:
+        answer["input_png"] = input_png(candidates.inputs[chosen.rows[0]])
+    return OrjsonResponse(answer)
 
 
-def encode_predictions(chosen: Chosen, version: str) -> OrjsonResponse:
+def encode_predictions(chosen: Chosen, predictor: Predictor) -> OrjsonResponse:
     """The answer for several: ``schemas.BatchPrediction``."""
-    return OrjsonResponse({"predictions": _predictions(chosen, version)})
+    return OrjsonResponse({"predictions": answers(chosen, predictor.digit_threshold, predictor.version)})

@@ -13,7 +13,13 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from app.api.deps import authorized_predictor
-from app.api.native.codec import decode_digit, decode_digits, encode_prediction, encode_predictions
+from app.api.native.codec import (
+    decode_digit,
+    decode_digits,
+    encode_prediction,
+    encode_predictions,
+    wants_explanation,
+)
 from app.api.native.examples import example_pixels
 from app.api.native.schemas import BatchPrediction, InstancesRequest, PixelsRequest, Prediction
 from app.api.schemas import ErrorBody
@@ -33,6 +39,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     }.items()
 }
 IMAGE_FILE = {"type": "string", "format": "binary"}
+EXPLAIN = {
+    "name": "explain",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "boolean", "default": False},
+    "description": "add input_png: the normalised 28x28 input the model saw, to see why an upload was misread",
+}
 
 
 def request_body(json_schema: type[BaseModel], example: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
@@ -55,17 +68,19 @@ def request_body(json_schema: type[BaseModel], example: dict[str, Any], files: d
     description=(
         "Send a photo, scan or drawing of one digit (PNG, JPEG, BMP, GIF, TIFF, WebP: any size, "
         "either polarity) as a multipart `file` or as the raw body with an `image/*` type, or MNIST "
-        'pixels as JSON `{"pixels": [...]}`.'
+        'pixels as JSON `{"pixels": [...]}`. `is_digit` says whether it is one digit at all; '
+        "`?explain=true` adds the 28x28 input the model saw."
     ),
     response_model=Prediction,
+    response_model_exclude_none=True,
     responses=ERROR_RESPONSES,
-    openapi_extra=request_body(PixelsRequest, {"pixels": example_pixels()}, IMAGE_FILE),
+    openapi_extra={**request_body(PixelsRequest, {"pixels": example_pixels()}, IMAGE_FILE), "parameters": [EXPLAIN]},
 )
 async def predict(request: Request) -> OrjsonResponse:
     predictor = authorized_predictor(request)
     candidates = await decode_digit(request, request.app.state.preprocessor)
     chosen = choose(candidates, await predictor.predict(candidates.inputs))
-    return encode_prediction(chosen, predictor.version)
+    return encode_prediction(candidates, chosen, predictor, wants_explanation(request))
 
 
 @router.post(
@@ -88,4 +103,4 @@ async def predict_batch(request: Request) -> OrjsonResponse:
     settings = request.app.state.settings
     candidates = await decode_digits(request, request.app.state.preprocessor, settings.max_request_digits)
     chosen = choose(candidates, await predictor.predict(candidates.inputs))
-    return encode_predictions(chosen, predictor.version)
+    return encode_predictions(chosen, predictor)

@@ -18,13 +18,14 @@ from starlette.responses import Response
 from app.api.json_body import parse_json
 from app.api.limits import check_digit_count
 from app.errors import InvalidPixelsError, InvalidRequestError, MalformedJSONError
+from app.inference.predictor import Scores
 from app.preprocessing.pixels import BATCH_SHAPES, numeric_array, to_digit_batch
 from mnist_format import INPUT_SHAPE, NUM_CLASSES
 
 HEADER_LENGTH = "inference-header-content-length"
 INPUT_NAME = "pixels"
 INPUT_DATATYPES: dict[str, np.dtype[Any]] = {"FP32": np.dtype("<f4"), "UINT8": np.dtype("u1")}
-OUTPUTS = {"probabilities": ("FP32", [-1, NUM_CLASSES]), "digit": ("INT64", [-1])}
+OUTPUTS = {"probabilities": ("FP32", [-1, NUM_CLASSES]), "digit": ("INT64", [-1]), "is_digit": ("BOOL", [-1])}
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,12 @@ def _serialize(array: np.ndarray, datatype: str) -> bytes:
     return np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
 
 
-def encode_response(request: InferRequest, probabilities: np.ndarray, model_name: str, version: str) -> Response:
-    """The answer: plain JSON, or a JSON header followed by binary tensors."""
+def encode_response(request: InferRequest, scores: Scores, threshold: float, model_name: str, version: str) -> Response:
+    """The answer: plain JSON, or a JSON header followed by binary tensors.
+
+    ``is_digit`` is false where the judge's score falls below ``threshold`` (``DIGIT_THRESHOLD``).
+    """
+    probabilities = scores.probabilities
     outputs: list[dict[str, Any]] = []
     binary_parts: list[bytes] = []
     for output in request.outputs:
@@ -168,6 +173,8 @@ def encode_response(request: InferRequest, probabilities: np.ndarray, model_name
             array, datatype = _top_k(probabilities, output.classification), "BYTES"
         elif output.name == "probabilities":
             array, datatype = probabilities.astype(np.float32, copy=False), "FP32"
+        elif output.name == "is_digit":
+            array, datatype = scores.digit_score >= threshold, "BOOL"
         else:
             array, datatype = probabilities.argmax(axis=1).astype(np.int64), "INT64"
         entry: dict[str, Any] = {"name": output.name, "datatype": datatype, "shape": list(array.shape)}

@@ -62,5 +62,5 @@ async def model_ready(predictor: NamedPredictorDep) -> dict[str, object]:
 async def infer(request: Request, predictor: NamedPredictorDep) -> Response:
     max_digits = request.app.state.settings.max_request_digits
     decoded = decode_request(await request.body(), request.headers.get(HEADER_LENGTH), max_digits)
-    probabilities = await predictor.predict(decoded.digits)
-    return encode_response(decoded, probabilities, predictor.name, predictor.version)
+    scores = await predictor.predict(decoded.digits)
+    return encode_response(decoded, scores, predictor.digit_threshold, predictor.name, predictor.version)

@@ -16,6 +16,7 @@ from app.api.json_body import parse_json
 from app.api.limits import check_digit_count
 from app.errors import InvalidPixelsError, InvalidRequestError, MalformedJSONError
 from app.http.fast_route import OrjsonResponse
+from app.inference.predictor import Scores
 from app.preprocessing.pixels import numeric_array, to_digit_batch
 from mnist_format import INPUT_SHAPE, NUM_CLASSES
 
@@ -64,13 +65,20 @@ def decode_request(body: bytes, max_digits: int) -> PredictRequest:
     return PredictRequest(to_digit_batch(tensor, "inputs" if columnar else "instances"), columnar)
 
 
-def encode_response(request: PredictRequest, probabilities: np.ndarray) -> OrjsonResponse:
-    """The answer in the request's format: ``{"outputs": {...}}`` for columnar, else ``{"predictions": [...]}``."""
-    digits = probabilities.argmax(axis=1).tolist()
-    rows = probabilities.tolist()  # as Python floats, the digits TF Serving writes
+def encode_response(request: PredictRequest, scores: Scores, threshold: float) -> OrjsonResponse:
+    """The answer in the request's format: ``{"outputs": {...}}`` for columnar, else ``{"predictions": [...]}``.
+
+    ``is_digit`` is false where the judge's score falls below ``threshold`` (``DIGIT_THRESHOLD``).
+    """
+    digits = scores.probabilities.argmax(axis=1).tolist()
+    rows = scores.probabilities.tolist()  # as Python floats, the digits TF Serving writes
+    is_digit = (scores.digit_score >= threshold).tolist()
     if request.columnar:
-        return OrjsonResponse({"outputs": {"probabilities": rows, "digit": digits}})
-    predictions = [{"probabilities": row, "digit": digit} for row, digit in zip(rows, digits, strict=True)]
+        return OrjsonResponse({"outputs": {"probabilities": rows, "digit": digits, "is_digit": is_digit}})
+    predictions = [
+        {"probabilities": row, "digit": digit, "is_digit": judged}
+        for row, digit, judged in zip(rows, digits, is_digit, strict=True)
+    ]
     return OrjsonResponse({"predictions": predictions})
 
 
@@ -103,6 +111,7 @@ def model_metadata(name: str, version: str) -> dict[str, Any]:
                         "outputs": {
                             "probabilities": _tensor_info("StatefulPartitionedCall:1", "DT_FLOAT", [-1, NUM_CLASSES]),
                             "digit": _tensor_info("StatefulPartitionedCall:0", "DT_INT64", [-1]),
+                            "is_digit": _tensor_info("StatefulPartitionedCall:2", "DT_BOOL", [-1]),
                         },
                         "method_name": "tensorflow/serving/predict",
                     }

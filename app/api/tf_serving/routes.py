@@ -39,4 +39,4 @@ async def metadata(predictor: NamedPredictorDep) -> dict[str, Any]:
 @router.post("/{model_name}/versions/{model_version}:predict", summary="Predict, one version")
 async def predict(request: Request, predictor: NamedPredictorDep) -> OrjsonResponse:
     decoded = decode_request(await request.body(), request.app.state.settings.max_request_digits)
-    return encode_response(decoded, await predictor.predict(decoded.digits))
+    return encode_response(decoded, await predictor.predict(decoded.digits), predictor.digit_threshold)
