@@ -20,9 +20,9 @@ from app.errors import (
 from app.preprocessing.decode import decode_grayscale
 from app.preprocessing.normalize import stroke_width
 from app.preprocessing.paper import polarity_score
-from app.preprocessing.pipeline import read_image
+from app.preprocessing.pipeline import read_gray, read_image
 from tests.support.images import encode_image, png_header_only
-from training.sources import MnistSplit
+from training.sources import Mnist, MnistSplit
 
 MAX_PIXELS = 25_000_000
 
@@ -220,3 +220,10 @@ def test_ink_map_follows_a_hard_shadow_edge_and_keeps_thick_strokes() -> None:
     ink = ink_map(page, dark_ink=True)
     assert float(ink[20:140, 102:133][~strokes[20:140, 102:133]].mean()) < 0.05  # the shadow
     assert float(ink[strokes].mean()) > 0.8  # the stroke, in light and in shadow
+
+
+def test_no_real_digit_is_refused_as_blank(mnist: Mnist) -> None:
+    """Straight-stroked digits once lost every stroke to the line remover (test digit 584)."""
+    for image in mnist.test.images[:600]:
+        for upload in (image, np.asarray(Image.fromarray(255 - image).resize((112, 112), Image.Resampling.BICUBIC))):
+            assert read_gray(upload).inputs.shape[1:] == (28, 28)
