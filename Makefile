@@ -46,7 +46,10 @@ train: $(STAMP)
 	$(BIN)/python -m training.train --arch cnn --data $(MNIST_DIR) --out models
 
 # The digit judge (is_digit) beside the shipped model, tuned against it: run after make train.
+# Printed letters and symbols are drawn in every typeface of these Debian font packages.
+JUDGE_FONTS := fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf
 train-judge: $(STAMP)
+	@dpkg -s $(JUDGE_FONTS) >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $(JUDGE_FONTS); }
 	$(BIN)/python -m training.judge --data $(MNIST_DIR) --out models
 
 train-mlp: $(STAMP)

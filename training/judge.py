@@ -33,7 +33,7 @@ from training.train import DEFAULT_VALIDATION_SIZE, save_and_verify
 RELIABILITY_FILE = "reliability.png"
 MAX_DIGITS_FLAGGED = 0.01  # the threshold lets at most this share of held-out digits through as "not a digit"
 PLAIN_DIGITS = 20_000  # MNIST digits as they are, beside the drawn ones (more would drown the drawn kinds)
-EPOCHS = 8
+EPOCHS = 12
 BATCH_SIZE = 128
 
 

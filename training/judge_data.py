@@ -12,6 +12,7 @@ pipeline (``app.preprocessing.pipeline.read_image``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,13 +55,16 @@ def _readings(data: bytes) -> np.ndarray | None:
 
 
 def drawn_digits(
-    images: np.ndarray, labels: np.ndarray, per_kind: int, predict: object, rng: np.random.Generator
+    images: np.ndarray,
+    labels: np.ndarray,
+    per_kind: int,
+    predict: Callable[[np.ndarray], np.ndarray],
+    rng: np.random.Generator,
 ) -> JudgeExamples:
     """Digits drawn into every upload kind; per image, the candidate ``predict`` reads right most surely.
 
     ``predict`` maps ``(n, 28, 28)`` inputs to ``(n, 10)`` probabilities (the digit model).
     """
-    assert callable(predict)
     kept, digits, kinds = [], [], []
     for kind, make in DIGIT_KINDS.items():
         for index in rng.choice(len(images), size=per_kind, replace=False):
@@ -79,7 +83,8 @@ def drawn_digits(
 
 def not_digits(images: np.ndarray, per_kind: int, rng: np.random.Generator) -> JudgeExamples:
     """Every candidate the pipeline makes of each non-digit kind, and of 2-4 digits side by side."""
-    kept, kinds = [], []
+    kept: list[np.ndarray] = []
+    kinds: list[str] = []
     makers = {kind: make for kind, make in NON_DIGIT_KINDS.items() if kind not in SKIPPED_KINDS}
     for kind in [*makers, "several_digits"]:
         for _ in range(per_kind):

@@ -126,3 +126,35 @@ def test_page_fits_a_phone_and_is_keyboard_reachable(browser, live_server: LiveS
     resources = page.evaluate("performance.getEntriesByType('resource').map(r => r.name)")
     assert all(url.startswith(live_server.url) for url in resources)  # nothing external
     context.close()
+
+
+# Not digits: a five-pointed star and a spiral, drawn as one stroke each.
+NOT_DIGITS: dict[str, list[Stroke]] = {
+    "star": [
+        [(0.5 + 0.35 * math.sin(k * 4 * math.pi / 5), 0.5 - 0.35 * math.cos(k * 4 * math.pi / 5)) for k in range(6)]
+    ],
+    "spiral": [
+        [
+            (0.5 + r * math.cos(t), 0.5 + r * math.sin(t))
+            for t, r in zip(np.linspace(0, 6 * math.pi, 80), np.linspace(0.02, 0.4, 80), strict=True)
+        ]
+    ],
+}
+
+
+@pytest.mark.parametrize("drawing", sorted(NOT_DIGITS))
+def test_a_drawing_that_is_not_a_digit_is_called_so(page, drawing: str) -> None:  # type: ignore[no-untyped-def]
+    draw(page, NOT_DIGITS[drawing])
+    playwright_api.expect(page.locator("#verdict")).to_have_text("That doesn't look like a digit.")
+    playwright_api.expect(page.locator("#digit")).to_have_text("?")
+    playwright_api.expect(page.locator("#seen")).to_be_visible()  # what the model saw, beside the answer
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"not-a-digit-{drawing}.png"))
+
+
+def test_a_drawn_digit_shows_what_the_model_saw(page) -> None:  # type: ignore[no-untyped-def]
+    draw(page, STROKES[7])
+    playwright_api.expect(page.locator("#digit")).to_have_text("7")
+    playwright_api.expect(page.locator("#verdict")).to_be_hidden()
+    size = page.locator("#seen-image").evaluate("image => [image.naturalWidth, image.naturalHeight]")
+    assert size == [28, 28]

@@ -2,8 +2,8 @@
 
 Non-digit marks must look like what people actually put in front of a digit reader, which is
 mostly handwriting, so every character we use has a skeleton (polylines in a unit box) that is
-jittered and drawn with a random pen. The built-in scalable font (``ImageFont.load_default(size)``,
-no system fonts) adds printed variants: labels on forms, stickers, typed text.
+jittered and drawn with a random pen. Typefaces (the built-in scalable font, and the system's
+TrueType families where installed: ``TYPEFACES``) add printed variants: labels, stickers, typed text.
 
 Characters that a reader could fairly take for a digit are left out (``DIGIT_LOOKALIKES``): a
 non-digit test set containing an "O" or an "l" would punish a correct "0" or "1".
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -20,7 +21,7 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from training.synthesis.ink import FloatArray, affine, coverage, crop_to_ink, elastic, pad
-from training.synthesis.rand import chance, uniform
+from training.synthesis.rand import chance, pick, uniform
 
 Point = tuple[float, float]
 Glyph = list[list[Point]]
@@ -199,19 +200,25 @@ def slant(mask: FloatArray, rng: np.random.Generator, height: float) -> FloatArr
     return crop_to_ink(mask)
 
 
-@functools.lru_cache(maxsize=64)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+FONT_DIRS = tuple(Path("/usr/share/fonts/truetype") / name for name in ("dejavu", "liberation2", "freefont"))
+"""Typefaces for printed marks where installed (``make train-judge`` installs them: Debian's
+fonts-dejavu-core, fonts-liberation2, fonts-freefont-ttf); Pillow's built-in font is always one."""
+TYPEFACES: tuple[Path | None, ...] = (None, *sorted(p for d in FONT_DIRS if d.is_dir() for p in d.glob("*.ttf")))
+
+
+@functools.lru_cache(maxsize=256)
+def _font(size: int, face: Path | None = None) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size) if face is None else ImageFont.truetype(str(face), size=size)
 
 
 def font_text(text: str, height: float, rng: np.random.Generator) -> FloatArray:
-    """``text`` typeset in Pillow's built-in font, capitals about ``height`` px, random weight.
+    """``text`` typeset in one of ``TYPEFACES``, capitals about ``height`` px, random weight.
 
     Weight comes from Pillow's stroke outline; an italic from a shear afterwards.
     """
     size = max(6, round(height * 1.4))
     size = int(np.clip(size - size % 2, 6, 400))  # even sizes: fewer cached fonts
-    font = _font(size)
+    font = _font(size, pick(rng, TYPEFACES))
     bold = round(size * uniform(rng, 0, 0.06)) if chance(rng, 0.6) else 0
     left, top, right, bottom = font.getbbox(text, stroke_width=bold)
     canvas = Image.new("L", (int(right - left) + 4, int(bottom - top) + 4), 0)
