@@ -1,0 +1,118 @@
+"""Each paper-reading step on small synthetic pages of each kind: lines, boxes, tight crops, boards, shadows.
+
+The pages are drawn here with OpenCV (a known digit-like stroke on known paper), so each assertion
+says what the step must do to that one thing, independently of the synthetic upload generators.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from app.preprocessing.marks import find_marks
+from app.preprocessing.paper import (
+    POLARITY_SURE,
+    clean,
+    cut_noise,
+    find_lines,
+    ink_map,
+    polarity_score,
+    remove_lines,
+    to_working_size,
+)
+from app.preprocessing.pipeline import read_gray
+
+PAPER, INK = 235, 30
+
+
+def seven(side: int, thickness: int, paper: int = PAPER, ink: int = INK) -> np.ndarray:
+    """A '7' (a bar and a diagonal) on a ``side``-pixel page."""
+    page = np.full((side, side), paper, np.uint8)
+    points = np.array([[0.3, 0.25], [0.7, 0.25], [0.45, 0.8]]) * side
+    cv2.polylines(page, [points.astype(np.int32)], False, ink, thickness, cv2.LINE_AA)
+    return page
+
+
+def ink_of(page: np.ndarray) -> np.ndarray:
+    work = to_working_size(page).gray
+    ink = cut_noise(ink_map(work, polarity_score(work) > 0))
+    assert ink is not None
+    return ink
+
+
+def test_ruled_lines_are_erased_and_the_stroke_crossing_them_kept() -> None:
+    page = seven(160, 7)
+    for row in range(10, 160, 24):
+        page[row : row + 2] = 150  # light ruled lines across the page
+    ink = ink_of(page)
+    cleaned = remove_lines(ink)
+    assert (cleaned[10:12] > 0.2).sum() < (ink[10:12] > 0.2).sum() / 4  # a line away from the digit: gone
+    crossing = 106  # this ruled line crosses the 7's diagonal: the stroke across it stays
+    assert (cleaned[crossing : crossing + 2, 40:120] > 0.2).any()
+    assert (cleaned[crossing : crossing + 2] > 0.2).sum() < 20
+
+
+def test_squared_paper_lines_go_both_ways() -> None:
+    page = seven(160, 7)
+    page[::20] = 170
+    page[:, ::20] = 170
+    cleaned = remove_lines(ink_of(page))
+    assert (cleaned[:, 5] > 0.2).sum() < 10  # a vertical grid line far from the digit
+    assert (cleaned[150, :] > 0.2).sum() < 10
+
+
+def test_a_form_box_around_the_digit_is_found_as_four_lines_and_erased() -> None:
+    page = seven(160, 7)
+    cv2.rectangle(page, (15, 15), (145, 145), 40, 3)  # a printed box, as dark as the pen
+    ink = ink_of(page)
+    assert len(find_lines((ink > 0.2).astype(np.uint8))) >= 4
+    variants = clean(to_working_size(page).gray, dark_ink=True)
+    assert any((variant[:, :20] > 0.2).sum() < 20 for variant in variants)  # a version without the box
+
+
+def test_a_digit_made_of_straight_strokes_is_not_taken_for_lines() -> None:
+    page = np.full((120, 120), PAPER, np.uint8)
+    cv2.line(page, (60, 10), (60, 110), INK, 8)  # a 1, as long as the image
+    assert (remove_lines(ink_of(page)) > 0.5).sum() > 500
+
+
+def test_polarity_of_a_tight_crop_with_no_margin() -> None:
+    page = seven(100, 12)
+    rows, cols = np.flatnonzero((page < 128).any(axis=1)), np.flatnonzero((page < 128).any(axis=0))
+    tight = page[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    # never surely wrong: within POLARITY_SURE, both polarities go to the model, which picks
+    assert polarity_score(tight) > -POLARITY_SURE
+    assert polarity_score(255 - tight) < POLARITY_SURE
+
+
+def test_chalk_on_a_dark_board_is_light_ink() -> None:
+    rng = np.random.default_rng(0)
+    board = seven(200, 9, paper=50, ink=220).astype(np.float32) + rng.normal(0, 8, (200, 200))
+    board = np.clip(board, 0, 255).astype(np.uint8)
+    assert polarity_score(board) < 0
+    assert len(read_gray(board).inputs) >= 1
+
+
+def test_a_shadow_across_the_page_is_not_ink() -> None:
+    page = seven(200, 9).astype(np.float32)
+    page[:, :90] *= 0.5  # a hard-edged shadow over the left of the page, through the digit
+    ink = ink_of(np.clip(page, 0, 255).astype(np.uint8))
+    marks = find_marks(ink)
+    assert len(marks.digit_sized()) == 1  # the 7 only: the shadow's edge made no mark
+
+
+def test_an_8_pixel_scan_is_enlarged_and_read() -> None:
+    small = cv2.resize(seven(64, 8), (8, 8), interpolation=cv2.INTER_AREA)
+    work = to_working_size(small)
+    assert min(work.gray.shape) >= 28
+    assert read_gray(small).inputs.shape[1:] == (28, 28)
+
+
+def test_pieces_of_one_digit_are_one_mark_and_two_digits_are_two() -> None:
+    page = np.full((100, 200), PAPER, np.uint8)
+    cv2.line(page, (30, 20), (60, 20), INK, 5)  # a 5's bar, drawn apart from its body
+    cv2.ellipse(page, (42, 60), (18, 20), 0, 200, 520, INK, 5)
+    cv2.line(page, (140, 15), (140, 85), INK, 5)  # a 1, well to the right
+    marks = find_marks(ink_of(page))
+    assert len(marks.marks) == 2
+    assert len(marks.digit_sized()) == 2
