@@ -21,7 +21,18 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", protected_namespaces=())
 
     model_path: Path = Field(
-        Path("models/mnist.keras"), description="Keras model file; its mnist.json metadata lies beside it"
+        Path("models/mnist.keras"),
+        description="Keras model file (its mnist.json metadata lies beside it), a directory holding one, or a "
+        "repository of versions, <dir>/<version>/mnist.keras (see app/inference/repository.py)",
+    )
+    model_poll_s: float | None = Field(
+        None,
+        ge=0.0,
+        description="how often MODEL_PATH is checked for a new version (0: never; default 30 s for a repository, "
+        "never for a single file); POST /v2/repository/models/mnist/load loads one at once",
+    )
+    model_versions_kept: int = Field(
+        1, ge=1, description="newest versions kept loaded (reachable under /versions/{v}); older ones are freed"
     )
     host: str = "0.0.0.0"
     port: int = Field(8000, ge=0, le=65535, description="0 picks a free port")

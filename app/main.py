@@ -32,8 +32,8 @@ from app.http.logs import log_config
 from app.http.metrics import Metrics, MetricsMiddleware
 from app.http.middleware import BodySizeLimitMiddleware, ConciseStartupFailureMiddleware
 from app.http.request_id import RequestIdMiddleware
-from app.inference.model import Model
 from app.inference.predictor import Predictor
+from app.inference.repository import ModelRepository, ModelVersion
 from app.preprocessing.pool import ImagePreprocessor
 
 logger = logging.getLogger("app")
@@ -61,18 +61,27 @@ def startup_objects_frozen() -> Iterator[None]:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     app.state.started_at = time.monotonic()
+    metrics: Metrics = app.state.metrics
+
+    def serve(predictor: Predictor) -> None:  # a version swapped in: one assignment, on the event loop
+        app.state.predictor = predictor
+        model = predictor.model
+        runtime, metadata = model.runtime, model.metadata
+        metrics.set_model(model.version, metadata.architecture, runtime.name, runtime.device, metadata.test_accuracy)
+
+    def loaded(version: ModelVersion) -> None:
+        metrics.model_loads.labels("refused" if version.error else "loaded").inc()
+
+    repository = ModelRepository(settings, serve, metrics.observe_batch if settings.metrics_enabled else None, loaded)
+    app.state.repository = repository
     with startup_objects_frozen():
-        model = Model.load(settings)
+        predictor = repository.load_initial()
+        model = predictor.model
         # Before the predictor pins the event loop's thread: the pool's threads keep every CPU.
         preprocessor = ImagePreprocessor(settings.preprocess_threads, settings.max_image_pixels)
-        predictor = Predictor(model, settings)
-        predictor.start(observer=app.state.metrics.observe_batch if settings.metrics_enabled else None)
+        repository.start()
     runtime, metadata = model.runtime, model.metadata
-    app.state.metrics.set_model(
-        model.version, metadata.architecture, runtime.name, runtime.device, metadata.test_accuracy
-    )
     app.state.preprocessor = preprocessor
-    app.state.predictor = predictor
     logger.info(
         "serving %s model version %s from %s with %s on %s (max difference from Keras %.1g; "
         "one digit in %.3f ms, lone digits %s), ready in %.1f s",
@@ -89,7 +98,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await predictor.stop()
+        await repository.close()
         preprocessor.close()
 
 

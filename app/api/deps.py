@@ -16,6 +16,7 @@ from app.errors import ModelNotFoundError, ModelNotReadyError
 from app.http.auth import check_api_key
 from app.http.error_handlers import PROTOCOL_STATE
 from app.inference.predictor import Predictor
+from app.inference.repository import ModelRepository
 
 
 def ready_predictor(request: Request) -> Predictor:
@@ -52,12 +53,19 @@ def protocol_marker(name: str) -> Callable[[Request], Awaitable[None]]:
 PredictorDep = Annotated[Predictor, Depends(get_ready_predictor)]
 
 
-async def get_named_predictor(predictor: PredictorDep, model_name: str, model_version: str | None = None) -> Predictor:
-    """The ready predictor, if the path's ``{model_name}`` (and ``{model_version}``) is what it serves; else 404."""
-    if model_name != predictor.name or model_version not in (None, predictor.version):
+async def get_named_predictor(
+    request: Request, predictor: PredictorDep, model_name: str, model_version: str | None = None
+) -> Predictor:
+    """The served predictor if the path's ``{model_name}`` is what it serves, or the loaded version the
+    path's ``{model_version}`` names (``app.inference.repository``); else 404."""
+    found: Predictor | None = predictor
+    if model_version is not None and model_version != predictor.version:
+        repository: ModelRepository | None = getattr(request.app.state, "repository", None)
+        found = repository.predictor(model_version) if repository is not None else None
+    if model_name != predictor.name or found is None:
         wanted = f"{model_name!r}" + (f" version {model_version!r}" if model_version is not None else "")
         raise ModelNotFoundError(f"model {wanted} not found; serving {predictor.name!r} version {predictor.version!r}")
-    return predictor
+    return found
 
 
 NamedPredictorDep = Annotated[Predictor, Depends(get_named_predictor)]

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 
 from app.api.deps import PredictorDep
 from app.api.schemas import JudgeInfo, Limits, ModelInfo
+from app.inference.repository import ModelRepository
 
 router = APIRouter(tags=["model"])
 
@@ -24,4 +25,8 @@ async def model_info(request: Request, predictor: PredictorDep) -> ModelInfo:
         max_body_bytes=settings.max_body_bytes,
         max_image_pixels=settings.max_image_pixels,
     )
-    return ModelInfo.model_validate(described | serving | {"judge": judge, "limits": limits})
+    repository: ModelRepository = request.app.state.repository
+    versions = [entry.describe() for entry in repository.statuses()]
+    refused = repository.last_failure.describe() if repository.last_failure is not None else None
+    extra = {"judge": judge, "limits": limits, "versions": versions, "refused": refused}
+    return ModelInfo.model_validate(described | serving | extra | {"version": model.version})

@@ -38,6 +38,15 @@ class Limits(BaseModel):
     max_image_pixels: int = Field(description="width x height of one image (MAX_IMAGE_PIXELS)")
 
 
+class VersionInfo(BaseModel):
+    """One version of the model and where it stands (``app.inference.repository``)."""
+
+    version: str
+    state: str = Field(description="LOADING, AVAILABLE, UNLOADING or END (unloaded, or refused: see error)")
+    error: str | None = Field(None, description="why the version was refused (unloadable, or failed a check)")
+    check_accuracy: float | None = Field(None, description="accuracy on the MNIST test digits shipped with the service")
+
+
 class ModelInfo(BaseModel):
     """The served model: its metadata (``mnist.json``, written by the training module), and how it runs."""
 
@@ -55,3 +64,5 @@ class ModelInfo(BaseModel):
     device: str
     limits: Limits
     judge: JudgeInfo | None = Field(None, description="absent when no judge is served: every input counts as a digit")
+    versions: list[VersionInfo] = Field(default_factory=list, description="every version seen, newest first")
+    refused: VersionInfo | None = Field(None, description="the last version refused while serving, if any")

@@ -69,6 +69,14 @@ class Metrics:
         self.model_accuracy = Gauge(
             "mnist_model_test_accuracy", "The served model's MNIST test accuracy", registry=self.registry
         )
+        self.model_loads = Counter(
+            "mnist_model_version_loads_total",
+            "Model versions loaded while serving, by outcome (loaded, or refused: unloadable or failed a check)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.model_loads.labels("loaded")
+        self.model_loads.labels("refused")
 
         # (method, route, status) -> its request counter and (method, route) latency histogram;
         # labels() takes a lock and validates the values on every call, a few us a request.

@@ -1,9 +1,12 @@
 """The served model: its file and metadata checked, its runtime built and proved equal to Keras, warmed up.
 
-Loading reads ``MODEL_PATH`` and the ``mnist.json`` beside it (``mnist_format.metadata``), hashes the
+Loading reads a model file and the ``mnist.json`` beside it (``mnist_format.metadata``), hashes the
 file (a mismatch with the metadata is logged: the model was replaced), joins the digit judge beside
 it into the same graph (``app.inference.judge``), builds the runtime and refuses it if any output
-differs from the Keras model's by more than the tolerance.
+differs from the Keras model's by more than the tolerance, or if its accuracy on the MNIST test
+digits shipped with the service (``check_digits.npz``, ``training.check_digits``) falls more than
+:data:`ACCURACY_MARGIN` below the test accuracy its metadata claims. ``MODEL_PATH`` names the file,
+or a directory holding it, or a repository of versions (``app.inference.repository``).
 """
 
 from __future__ import annotations
@@ -30,12 +33,33 @@ from app.inference.runtimes import (
     model_input,
     pin_threads,
 )
-from mnist_format import FIELD_SIDE, METADATA_FILE
+from mnist_format import FIELD_SIDE, METADATA_FILE, MODEL_FILE, NUM_CLASSES
 from mnist_format.metadata import JudgeMetadata, ModelMetadata
 
 logger = logging.getLogger(__name__)
 
 SINGLE_DIGIT_TIMINGS = 21
+CHECK_DIGITS = Path(__file__).with_name("check_digits.npz")
+"""500 MNIST test digits, 50 of each class (``python -m training.check_digits``); the shipped model
+gets 499 right (99.8%)."""
+ACCURACY_MARGIN = 0.01
+"""How far a model's accuracy on :data:`CHECK_DIGITS` may fall below its metadata's test accuracy."""
+
+
+def check_accuracy(runtime: Runtime, claimed: float | None, source: Path) -> float:
+    """The runtime's accuracy on the shipped check digits; raises if it is more than
+    :data:`ACCURACY_MARGIN` below ``claimed`` (the metadata's ``test_accuracy``; ``None`` checks nothing)."""
+    with np.load(CHECK_DIGITS) as shipped:
+        images, labels = shipped["images"], shipped["labels"]
+    inputs = model_input(images.astype(np.float32) / 255.0)
+    answers = np.concatenate([runtime.predict(inputs[i : i + 64]) for i in range(0, len(inputs), 64)])
+    accuracy = float((answers[:, :NUM_CLASSES].argmax(axis=1) == labels).mean())
+    if claimed is not None and accuracy < claimed - ACCURACY_MARGIN:
+        raise ModelLoadError(
+            f"{source}: accuracy {accuracy:.2%} on {len(labels)} shipped MNIST test digits, more than "
+            f"{ACCURACY_MARGIN:.0%} below the {claimed:.2%} its metadata claims"
+        )
+    return accuracy
 
 
 def read_metadata(model_path: Path) -> ModelMetadata:
@@ -61,6 +85,10 @@ class Model:
     sha256: str
     max_difference: float
     judge: JudgeMetadata | None = None
+    served_version: str | None = None
+    """The version it is served as: its directory's name in a repository; else the metadata's."""
+    check_accuracy: float | None = None
+    """Its accuracy on the shipped check digits (:data:`CHECK_DIGITS`)."""
 
     @property
     def name(self) -> str:
@@ -68,12 +96,18 @@ class Model:
 
     @property
     def version(self) -> str:
-        return self.metadata.version
+        return self.served_version or self.metadata.version
 
     @classmethod
     def load(cls, settings: Settings) -> Model:
-        """Read the model and its metadata, build the runtime and check it answers as Keras does."""
-        model_path = settings.model_path
+        """The model ``MODEL_PATH`` names (a file, or a directory holding one), loaded and checked."""
+        path = settings.model_path
+        return cls.load_file(path / MODEL_FILE if path.is_dir() else path, settings)
+
+    @classmethod
+    def load_file(cls, model_path: Path, settings: Settings, version: str | None = None) -> Model:
+        """Read the model and its metadata, build the runtime, check it answers as Keras does and is
+        as accurate as its metadata says. Any thread may call it: loading takes seconds."""
         if not model_path.is_file():
             raise ModelLoadError(f"{model_path}: no such model file")
         metadata = read_metadata(model_path)
@@ -86,7 +120,9 @@ class Model:
         served = keras_model if judge is None else with_judge(keras_model, judge)
         runtime = build_runtime(served, settings.runtime, settings.max_batch_size, settings.inference_threads)
         difference = check_equal(served, runtime, settings.max_batch_size)
-        return cls(runtime, metadata, sha256, difference, None if judge is None else judge.metadata)
+        accuracy = check_accuracy(runtime, metadata.test_accuracy, model_path)
+        judged = None if judge is None else judge.metadata
+        return cls(runtime, metadata, sha256, difference, judged, version, accuracy)
 
     def warm_up(self, max_batch_size: int) -> float:
         """Run every batch size once, so no request pays for a first call; return the median time of a

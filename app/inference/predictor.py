@@ -4,15 +4,22 @@
 thread (``COLOCATE_INFERENCE``, see ``app.inference.affinity``) and starts the micro-batcher, whose
 inference thread then shares that CPU. ``ready`` is true from then until :meth:`Predictor.drain`,
 the one place that turns it off (at the shutdown signal, or when the app stops).
+
+Each model version has a predictor of its own (``app.inference.repository``). When a newer one
+takes over, the old one is :meth:`Predictor.retire`-d: the digits already queued run on it, its
+thread ends, and a request that took it before the swap but predicts only afterwards (a slow
+upload) is still answered by it, on the event loop, so it finishes on the version it started on.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.config import Settings
+from app.errors import ModelNotReadyError
 from app.inference.affinity import pin_to_current_cpu, should_colocate, yield_to_event_loop
 from app.inference.batching import BatchObserver, MicroBatcher
 from app.inference.model import Model
@@ -47,18 +54,26 @@ class Predictor:
         self._settings = settings
         self._batcher: MicroBatcher | None = None
         self._draining = False
-        self.single_digit_seconds = float("nan")  # timed in start()
+        self._retiring: asyncio.Task[None] | None = None
+        self.single_digit_seconds = float("nan")  # timed in warm_up()
         self.inline_lone = False
 
     @property
     def ready(self) -> bool:
         return self._batcher is not None and not self._draining
 
-    def start(self, observer: BatchObserver | None = None) -> None:
-        """Warm up, then start the batcher. Call it on the event loop's thread."""
+    def warm_up(self) -> None:
+        """Run every batch size once and time a lone digit; any thread (a new version warms up on
+        the loading thread, off the event loop)."""
         settings = self._settings
         self.single_digit_seconds = self.model.warm_up(settings.max_batch_size)
         self.inline_lone = self.single_digit_seconds * 1e6 < settings.inline_max_us
+
+    def start(self, observer: BatchObserver | None = None) -> None:
+        """Warm up (unless done), then start the batcher. Call it on the event loop's thread."""
+        settings = self._settings
+        if self.single_digit_seconds != self.single_digit_seconds:  # NaN: not warmed up yet
+            self.warm_up()
         colocated = should_colocate(settings.colocate_inference) and pin_to_current_cpu() is not None
         self._batcher = MicroBatcher(
             self.model.runtime,
@@ -73,7 +88,37 @@ class Predictor:
     async def predict(self, digits: np.ndarray) -> Scores:
         """The scores of ``(n, 28, 28)`` inputs in 0-1, micro-batched with other requests."""
         assert self._batcher is not None, "start() the predictor before predicting"
-        return Scores.of(await self._batcher.predict(model_input(digits)))
+        inputs = model_input(digits)
+        if self._retiring is None:
+            try:
+                return Scores.of(await self._batcher.predict(inputs))
+            except ModelNotReadyError:  # retired meanwhile (a large request, between two micro-batches)
+                if self._retiring is None:
+                    raise
+        return Scores.of(await self._predict_retired(inputs))
+
+    async def _predict_retired(self, inputs: np.ndarray) -> np.ndarray:
+        """After a swap, for a request that took this version before it: once the inference thread has
+        finished (so the runtime is free), run here, a micro-batch at a time."""
+        assert self._retiring is not None
+        await asyncio.shield(self._retiring)
+        size, answers = self._settings.max_batch_size, []
+        for start in range(0, len(inputs), size):
+            answers.append(self.model.runtime.predict(inputs[start : start + size]))
+            await asyncio.sleep(0)
+        return np.concatenate(answers)
+
+    def retire(self) -> asyncio.Task[None]:
+        """Taken out of service by a newer version: not ready, the digits already queued finish on this
+        version, then its thread ends. Call it on the event loop; the task ends with the thread."""
+        self.drain()
+        if self._retiring is None:
+            self._retiring = asyncio.get_running_loop().create_task(self._stop_batcher())
+        return self._retiring
+
+    async def _stop_batcher(self) -> None:
+        if self._batcher is not None:
+            await self._batcher.stop()
 
     def drain(self) -> None:
         """Report not ready from now on (load balancers stop sending); requests in flight still finish."""
@@ -82,5 +127,7 @@ class Predictor:
     async def stop(self) -> None:
         """Not ready at once, then finish the digits already queued."""
         self.drain()
-        if self._batcher is not None:
+        if self._retiring is not None:
+            await asyncio.shield(self._retiring)
+        elif self._batcher is not None:
             await self._batcher.stop()

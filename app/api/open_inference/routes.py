@@ -1,16 +1,22 @@
 """The Open Inference Protocol (KServe v2 / NVIDIA Triton) endpoints under ``/v2``.
 
 Clients written for Triton or KServe, tritonclient included, work unchanged. Inference shares the
-native API's model, micro-batching and limits.
+native API's model, micro-batching and limits. The model repository extension (``/v2/repository``)
+lists the versions and loads a new one while serving (``app.inference.repository``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.api.deps import NamedPredictorDep, PredictorDep, protocol_marker
 from app.api.open_inference.codec import HEADER_LENGTH, decode_request, encode_response, model_metadata
 from app.api.schemas import ErrorBody
+from app.errors import InvalidRequestError, ModelNotFoundError, ServiceError
+from app.inference.repository import ModelRepository, version_key
 
 router = APIRouter(
     prefix="/v2",
@@ -27,7 +33,8 @@ health_router = APIRouter(
     prefix="/v2", tags=["Open Inference Protocol (v2)"], dependencies=[Depends(protocol_marker("v2"))]
 )
 SERVER_NAME = "mnist-service"
-EXTENSIONS = ["binary_tensor_data", "classification"]
+EXTENSIONS = ["binary_tensor_data", "classification", "model_repository"]
+REPOSITORY_STATES = {"LOADING": "LOADING", "AVAILABLE": "READY", "UNLOADING": "UNLOADING", "END": "UNAVAILABLE"}
 
 
 @router.get("", summary="Server metadata")
@@ -64,3 +71,58 @@ async def infer(request: Request, predictor: NamedPredictorDep) -> Response:
     decoded = decode_request(await request.body(), request.headers.get(HEADER_LENGTH), max_digits)
     scores = await predictor.predict(decoded.digits)
     return encode_response(decoded, scores, predictor.digit_threshold, predictor.name, predictor.version)
+
+
+class ModelRefusedError(ServiceError):
+    """A version asked for failed to load or a check; the one serving goes on serving."""
+
+    status_code = 400
+    code = "model_refused"
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    if not body.strip():
+        return {}
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequestError(f"malformed JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise InvalidRequestError("expected a JSON object")
+    return document
+
+
+@router.post("/repository/index", summary="Model repository: every version and its state")
+async def repository_index(request: Request) -> list[dict[str, str]]:
+    repository: ModelRepository = request.app.state.repository
+    ready_only = bool((await _json_object(request)).get("ready", False))
+    states = {entry.version: entry for entry in repository.statuses()}
+    on_disk = repository.discover()
+    index = []
+    for version in sorted(set(states) | set(on_disk), key=version_key, reverse=True):
+        entry = states.get(version)
+        state = REPOSITORY_STATES[entry.state.value] if entry is not None else "UNAVAILABLE"
+        if ready_only and state != "READY":
+            continue
+        reason = (entry.error or "") if entry is not None else "not loaded"
+        index.append({"name": repository.served_name, "version": version, "state": state, "reason": reason})
+    return index
+
+
+@router.post("/repository/models/{model_name}/load", summary="Model repository: load a version and serve it")
+async def repository_load(request: Request, model_name: str) -> Response:
+    """Load the latest version on disk, or ``{"parameters": {"version": "2"}}``, check it, warm it up and
+    serve it; 400 (the old version still serving) if it is refused."""
+    repository: ModelRepository = request.app.state.repository
+    if model_name != repository.served_name:
+        raise ModelNotFoundError(f"model {model_name!r} not found; serving {repository.served_name!r}")
+    parameters = (await _json_object(request)).get("parameters") or {}
+    version = parameters.get("version") if isinstance(parameters, dict) else None
+    try:
+        entry = await repository.load(None if version is None else str(version))
+    except KeyError as exc:
+        raise ModelNotFoundError(f"model {model_name!r} version {version!r} not found in the repository") from exc
+    if entry.error is not None:
+        raise ModelRefusedError(f"version {entry.version} refused: {entry.error}")
+    return Response(status_code=200)

@@ -82,10 +82,17 @@ def encode_response(request: PredictRequest, scores: Scores, threshold: float) -
     return OrjsonResponse({"predictions": predictions})
 
 
-def model_status(version: str) -> dict[str, Any]:
+def model_status(versions: list[tuple[str, str, str | None]]) -> dict[str, Any]:
+    """TF Serving's status of ``(version, state, error)``s: ``LOADING``, ``AVAILABLE``, ``UNLOADING`` or
+    ``END``; a version refused at loading ends with its error (``UNKNOWN``, and the reason)."""
     return {
         "model_version_status": [
-            {"version": version, "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}
+            {
+                "version": version,
+                "state": state,
+                "status": {"error_code": "UNKNOWN" if error else "OK", "error_message": error or ""},
+            }
+            for version, state, error in versions
         ]
     }
 

@@ -6,10 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from app.api.deps import NamedPredictorDep, protocol_marker
+from app.api.deps import NamedPredictorDep, PredictorDep, protocol_marker
 from app.api.schemas import ErrorBody
 from app.api.tf_serving.codec import decode_request, encode_response, model_metadata, model_status
+from app.errors import ModelNotFoundError
 from app.http.fast_route import OrjsonResponse
+from app.inference.repository import ModelRepository
 
 router = APIRouter(
     prefix="/v1/models",
@@ -23,10 +25,21 @@ router = APIRouter(
 )
 
 
-@router.get("/{model_name}", summary="Model status")
+@router.get("/{model_name}", summary="Model status: every version's state")
 @router.get("/{model_name}/versions/{model_version}", summary="Model status, one version")
-async def status(predictor: NamedPredictorDep) -> dict[str, Any]:
-    return model_status(predictor.version)
+async def status(
+    request: Request, predictor: PredictorDep, model_name: str, model_version: str | None = None
+) -> dict[str, Any]:
+    repository: ModelRepository = request.app.state.repository
+    versions = [
+        (entry.version, entry.state.value, entry.error)
+        for entry in repository.statuses()
+        if model_version in (None, entry.version)
+    ]
+    if model_name != predictor.name or not versions:
+        wanted = f"{model_name!r}" + (f" version {model_version!r}" if model_version is not None else "")
+        raise ModelNotFoundError(f"model {wanted} not found")
+    return model_status(versions)
 
 
 @router.get("/{model_name}/metadata", summary="Model metadata (signature)")
