@@ -81,6 +81,10 @@ class Settings(BaseSettings):
         "micro-batches that share the batcher with every other request",
     )
 
+    max_number_digits: int = Field(
+        20, gt=0, description="most digits /predict/number reads in one image; more: 422 too_many_digits"
+    )
+
     metrics_enabled: bool = Field(True, description="serve Prometheus metrics at /metrics")
 
     runtime: RuntimeName = Field(

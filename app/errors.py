@@ -102,3 +102,10 @@ class InferenceError(ServiceError):
 
 class ModelLoadError(RuntimeError):
     """The model file is missing or unreadable; raised at startup, which it stops."""
+
+
+class TooManyDigitsError(ServiceError):
+    """An image read as a number holds more digits than ``MAX_NUMBER_DIGITS``."""
+
+    status_code = 422
+    code = "too_many_digits"

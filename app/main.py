@@ -22,6 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app.api import health, metrics, model, page
+from app.api.native import number
 from app.api.native import routes as native
 from app.api.open_inference import routes as open_inference
 from app.api.tf_serving import routes as tf_serving
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     protected = [Depends(require_api_key)] if settings.api_keys else []
     # Routes are matched in order, each included router at a cost: the hot one goes first.
     app.include_router(native.router)  # checks its API key itself (no dependencies: a DirectRoute)
+    app.include_router(number.router)  # so does /predict/number
     app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=page.STATIC_DIR), name="static")
     app.include_router(health.router)

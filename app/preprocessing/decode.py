@@ -34,6 +34,8 @@ DECODE_SIDE = 400
 # Signatures of documents people send by mistake, to answer "unsupported" rather than "corrupt".
 KNOWN_UNSUPPORTED = {b"%PDF": "PDF", b"<svg": "SVG", b"<?xml": "SVG/XML"}
 OPAQUE_ALPHA = 128  # alpha from which a pixel counts as drawn
+ORIENTATION_TAG = 0x0112  # EXIF orientation; 5-8 turn the image a quarter (width and height swap)
+SIDEWAYS = (5, 6, 7, 8)
 
 
 def _unsupported_kind(data: bytes) -> str | None:
@@ -129,7 +131,23 @@ def _has_alpha(image: Image.Image) -> bool:
 
 def decode_grayscale(data: bytes, max_pixels: int) -> np.ndarray:
     """``data`` as uint8 luminance, upright, alpha flattened, at most about twice DECODE_SIDE on a side."""
-    image = _load_reduced(open_image(data, max_pixels))
+    return _grayscale(_load_reduced(open_image(data, max_pixels)))
+
+
+def decode_upright(data: bytes, max_pixels: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """As ``decode_grayscale``, with the upright upload's own ``(width, height)``, to map positions back to it."""
+    opened = open_image(data, max_pixels)
+    width, height = opened.size
+    try:
+        orientation = opened.getexif().get(ORIENTATION_TAG, 1)
+    except Exception:  # a broken EXIF block: _load_reduced leaves such an image as it is, and so do we
+        orientation = 1
+    if orientation in SIDEWAYS:  # EXIF turns it a quarter: upright is transposed
+        width, height = height, width
+    return _grayscale(_load_reduced(opened)), (width, height)
+
+
+def _grayscale(image: Image.Image) -> np.ndarray:
     if _has_alpha(image):
         return _flatten_alpha(image)
     try:

@@ -14,6 +14,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from app.preprocessing.candidates import Candidates
+from app.preprocessing.number import NumberSegments, segment_image
 from app.preprocessing.pipeline import read_image
 
 
@@ -39,6 +40,10 @@ class ImagePreprocessor:
             *(loop.run_in_executor(self._pool, read_image, data, self.max_pixels) for data in images)
         )
         return Candidates.of_readings(list(readings))
+
+    async def number(self, image: bytes) -> NumberSegments:
+        """The candidate digit segments of a number written in one image."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, segment_image, image, self.max_pixels)
 
     def close(self) -> None:
         """Finish the images being worked on, then end the threads."""

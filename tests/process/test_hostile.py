@@ -52,6 +52,14 @@ BATTERY: list[tuple[str, str, str, bytes, str, int, str]] = [
     ("deep nesting", "POST", "/predict", b'{"pixels": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", JSON, 400, "JSON"),
     ("strings", "POST", "/predict", b'{"pixels": [' + b'"1",' * 783 + b'"1"]}', JSON, 422, "number"),
     ("wrong length", "POST", "/predict", b'{"pixels": [1, 2, 3]}', JSON, 422, "784"),
+    *[
+        (f"number: truncated {fmt}", "POST", "/predict/number", truncated(fmt), "image/*", 400, "image")
+        for fmt in ("PNG", "JPEG", "TIFF")
+    ],
+    ("number: png bomb", "POST", "/predict/number", png_header_only(50_000, 50_000), "image/png", 413, "too large"),
+    ("number: svg", "POST", "/predict/number", b"<svg/>", "image/svg+xml", 415, "SVG"),
+    ("number: zero bytes", "POST", "/predict/number", b"", "image/png", 400, "empty"),
+    ("number: json", "POST", "/predict/number", b'{"pixels": [NaN]}', JSON, 415, "image"),
     ("wrong content type", "POST", "/predict", b"pixels=1", "application/x-www-form-urlencoded", 415, "content type"),
     (
         "multipart without a file",

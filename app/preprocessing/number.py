@@ -1,0 +1,333 @@
+"""An image of a written number to candidate digit segments: the model then judges which cuts are right.
+
+The paper is read exactly as for one digit (``app.preprocessing.paper``: polarity, paper and light
+removed, printed lines and, as a second reading, box walls erased; ``marks.find_marks``: the pieces
+of one character grouped), at a working size chosen for a line rather than a square. Then the line
+is over-segmented: every gap between marks is a cut, and a mark wider than a digit also gets
+candidate cuts at the minima of its column profile (where touching digits meet). Every run of
+atoms between two cuts that could be one digit (not wider than ``MAX_SEGMENT_WIDTH`` digit heights)
+is normalised as a model input; ``app.postprocessing.number`` picks, by dynamic programming over
+the model's probabilities, the cuts whose segments read best. The model thus decides whether two
+marks are the pieces of one broken digit, and where two touching digits part.
+
+Dots and dashes between groups are dropped here by their size against the line's digit height.
+Measured with ``python -m bench.numbers`` (synthetic numbers from MNIST test digits): see README.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from app.errors import NoDigitFoundError
+from app.preprocessing.decode import decode_upright
+from app.preprocessing.marks import Mark, Marks, find_marks
+from app.preprocessing.normalize import to_mnist
+from app.preprocessing.paper import (
+    LINE_LEVEL,
+    POLARITY_SURE,
+    Line,
+    cut_noise,
+    find_lines,
+    ink_map,
+    polarity_score,
+    remove_lines,
+    to_working_size,
+)
+
+NUMBER_AREA = 320 * 160
+"""Working pixels for a number: twice a digit's area, since a line of digits is wide and its digits small."""
+DIGIT_HEIGHT_SHARE = 0.5
+"""Marks at least this share of the tallest's height set the line's digit height (their median)."""
+MIN_MARK_HEIGHT = 0.45
+"""Marks lower than this share of the digit height are dots, dashes or specks, not digits."""
+SPLIT_WIDTH = 0.8
+"""A mark wider than this many times its own height may hold several digits and gets candidate cuts."""
+MIN_CUT_GAP = 0.18
+"""Candidate cuts inside a mark are at least this many digit heights from each other and its ends."""
+MAX_CUTS_PER_MARK = 12
+"""Most candidate cuts inside one mark (the deepest profile minima)."""
+MAX_SEGMENT_WIDTH = 1.6
+"""Widest candidate segment of several atoms, in the line's digit heights (digits vary 0.7-1.3x in size)."""
+MAX_SEGMENT_ATOMS = 8
+"""Most atoms (pieces between candidate cuts) one candidate segment may join."""
+FRINGE = np.ones((3, 3), np.uint8)
+"""A mark's ink is taken with this neighbourhood: its faint anti-aliased edge is part of the stroke."""
+FRAGMENT_SHARE = 0.12
+"""A piece of ink cut off at a segment's edge and lighter than this share of its ink belongs to the neighbour."""
+
+
+COMB_LINE_CLEARANCE = 2
+"""Rows kept clear of a comb's horizontal lines (their thickness and anti-aliased edge)."""
+MIN_COMB_HEIGHT = 10
+"""Lowest band between two horizontal lines that can be a comb field's row of boxes."""
+COMB_PITCH = (0.5, 1.4)
+"""A comb's boxes are this many times as wide as they are high (the band between its lines)."""
+COMB_PITCH_SLACK = 0.25
+"""A wall stands within this share of the pitch from where the grid puts it."""
+COMB_WALL_SPAN = 0.9
+"""A comb's walls span this share of its band at least; digits' own straight strokes rarely do."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One candidate digit: atoms ``start`` to ``end`` (exclusive) of its reading, and its box in upload pixels."""
+
+    reading: int
+    start: int
+    end: int
+    box: tuple[int, int, int, int]
+    aspect: float
+    """Its ink's width over its height, for the prior on digit shapes."""
+    cut: float
+    """0 where it starts at a gap between marks; else the width over height of the mark it cuts into."""
+
+
+@dataclass(frozen=True)
+class NumberSegments:
+    """Every candidate segment of every reading of the image, as model inputs ``(k, 28, 28)``.
+
+    ``atoms[r]`` is how many atoms reading ``r`` has; a segmentation of a reading is a chain of its
+    segments from atom 0 to ``atoms[r]``, which always exists (each atom alone is a segment).
+    """
+
+    inputs: np.ndarray
+    segments: list[Segment]
+    atoms: list[int]
+
+
+@dataclass(frozen=True)
+class _Atom:
+    """A piece of a reading: the ink of ``mark`` between columns ``left`` and ``right``."""
+
+    mark: Mark
+    left: int
+    right: int
+    cut: float
+    """0 where it starts a mark; else the width over height of the mark it was cut from."""
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A reading's ink, its marks' component labels, the digit height, and its atoms left to right."""
+
+    ink: np.ndarray
+    labels: np.ndarray
+    height: float
+    atoms: list[_Atom]
+
+
+def _column_runs(columns: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive columns grouped: (first, last + 1) of each run."""
+    if columns.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(columns) > 1)
+    starts = np.concatenate(([columns[0]], columns[breaks + 1]))
+    ends = np.concatenate((columns[breaks], [columns[-1]])) + 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _on_a_grid(walls: list[tuple[int, int]], height: int) -> list[tuple[int, int]]:
+    """The walls that stand at the comb's regular pitch: a digit's straight stroke beside a wall does not."""
+    middles = [(first + end) / 2 for first, end in walls]
+    spacings = np.diff(middles)
+    plausible = spacings[(spacings >= COMB_PITCH[0] * height) & (spacings <= COMB_PITCH[1] * height)]
+    if plausible.size == 0:
+        return walls
+    pitch = float(np.median(plausible))
+    kept = [0]
+    while True:
+        expected = middles[kept[-1]] + pitch
+        near = [i for i in range(kept[-1] + 1, len(walls)) if abs(middles[i] - expected) <= COMB_PITCH_SLACK * pitch]
+        if not near:
+            break
+        kept.append(min(near, key=lambda i: abs(middles[i] - expected)))
+    return [walls[i] for i in kept]
+
+
+def _comb_field(ink: np.ndarray) -> np.ndarray | None:
+    """The inside of a comb field (a printed row of boxes, one digit each), walls erased; ``None`` if none.
+
+    The walls between a comb's boxes are as tall as its digits, so the page-wide line rules
+    (``paper.remove_lines``: straight for 55% of the image) miss them where the form has a margin,
+    and they join every digit into one mark; its box-side rule also took digits' own strokes near
+    the box. Between two printed horizontal lines, a band whose columns are inked over nearly all
+    its height at a regular pitch (at least two: the box's sides) is a comb: its lines and walls
+    are erased (digits written across them lose those pixels, and their pieces are joined again
+    as marks or by the search), and what lies outside the box (a label such as "PIN") goes too.
+    """
+    mask = ink > LINE_LEVEL
+    rules = sorted((line for line in find_lines(mask.astype(np.uint8)) if line.horizontal), key=Line.position)
+    best: tuple[Line, Line, list[tuple[int, int]]] | None = None
+    for upper, lower in itertools.pairwise(rules):
+        top, bottom = upper.position() + COMB_LINE_CLEARANCE, lower.position() - COMB_LINE_CLEARANCE
+        if bottom - top < MIN_COMB_HEIGHT:
+            continue
+        walls = _column_runs(np.flatnonzero(mask[top:bottom].mean(axis=0) >= COMB_WALL_SPAN))
+        walls = _on_a_grid(walls, bottom - top)
+        if len(walls) >= 2 and (best is None or len(walls) > len(best[2])):
+            best = (upper, lower, walls)
+    if best is None:
+        return None
+    upper, lower, walls = best
+    erase = upper.pixels | lower.pixels
+    rows = slice(upper.position(), lower.position() + 1)
+    for first, end in walls:
+        erase[rows, max(0, first - 1) : end + 1] = True  # and the columns its anti-aliased edges half cover
+    erase = cv2.dilate(erase.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # their anti-aliased edges
+    left, right = walls[0][0], walls[-1][1]
+    inside = np.zeros_like(ink)
+    inside[:, left:right] = np.where(erase, 0.0, ink)[:, left:right]
+    return inside
+
+
+def _readings(gray: np.ndarray, dark_ink: bool) -> list[np.ndarray]:
+    """The ink of a working-size image: a comb field's inside if it is one, else ``paper.clean``'s readings.
+
+    The comb is looked for before any line is erased, since it is found by its horizontal lines;
+    the rest is what ``paper.clean`` does (printed lines erased; also box sides, when that differs).
+    """
+    ink = cut_noise(ink_map(gray, dark_ink))
+    if ink is None:
+        return []
+    comb = _comb_field(ink)
+    if comb is not None:
+        return [comb]
+    without_lines = remove_lines(ink)
+    without_frames = remove_lines(without_lines, frames=True)
+    if without_frames is without_lines or np.array_equal(without_frames, without_lines):
+        return [without_lines]
+    return [without_lines, without_frames]
+
+
+def _digit_marks(found: Marks) -> tuple[list[Mark], float]:
+    """The marks tall enough to be digits, and the line's digit height (median of the tall ones)."""
+    tallest = max(mark.height for mark in found.marks)
+    height = float(np.median([mark.height for mark in found.marks if mark.height >= DIGIT_HEIGHT_SHARE * tallest]))
+    return [mark for mark in found.marks if mark.height >= MIN_MARK_HEIGHT * height], height
+
+
+def _profile_cuts(ink: np.ndarray, mark: Mark, height: float) -> list[int]:
+    """Columns inside a wide mark where touching digits may part: the deepest minima of its column profile."""
+    profile = ink[mark.y : mark.y + mark.height, mark.x : mark.x + mark.width].sum(axis=0)
+    smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+    margin = max(1, round(MIN_CUT_GAP * height))
+    interior = range(margin, mark.width - margin)
+    minima = [
+        c for c in interior if smooth[c] <= smooth[max(0, c - 1)] and smooth[c] <= smooth[min(mark.width - 1, c + 1)]
+    ]
+    chosen: list[int] = []
+    for column in sorted(minima, key=lambda c: float(smooth[c])):
+        if all(abs(column - other) >= margin for other in chosen):
+            chosen.append(column)
+        if len(chosen) == MAX_CUTS_PER_MARK:
+            break
+    return sorted(mark.x + column for column in chosen)
+
+
+def _line(ink: np.ndarray) -> _Line | None:
+    """The atoms of one reading: its digit-sized marks, wide ones also cut at their profile's minima."""
+    found = find_marks(ink)
+    if not found.marks:
+        return None
+    digits, height = _digit_marks(found)
+    atoms = []
+    for mark in digits:
+        cuts = _profile_cuts(ink * found.mask([mark]), mark, height) if mark.width > SPLIT_WIDTH * mark.height else []
+        edges = [mark.x, *cuts, mark.x + mark.width]
+        aspect = mark.width / mark.height
+        pieces = enumerate(itertools.pairwise(edges))
+        atoms += [_Atom(mark, left, right, aspect if i else 0.0) for i, (left, right) in pieces]
+    return _Line(ink, found.labels, height, atoms)
+
+
+def _segment_ink(line: _Line, atoms: list[_Atom]) -> tuple[np.ndarray, int, int] | None:
+    """The ink of some atoms, cropped (with its top-left corner), without slivers cut off a neighbour.
+
+    Each atom takes only its own mark's pixels, so a neighbour reaching into its columns (digits that
+    overlap without touching) stays out; where a cut parts touching digits, a light piece of stroke
+    left at the cut belongs to the other side.
+    """
+    top = min(atom.mark.y for atom in atoms)
+    bottom = max(atom.mark.y + atom.mark.height for atom in atoms)
+    left, right = min(atom.left for atom in atoms), max(atom.right for atom in atoms)
+    if right <= left or bottom <= top:
+        return None
+    labels = line.labels[top:bottom, left:right]
+    mask = np.zeros(labels.shape, dtype=bool)
+    for atom in atoms:
+        columns = slice(atom.left - left, atom.right - left)
+        mask[:, columns] |= np.isin(labels[:, columns], atom.mark.labels)
+    own = cv2.dilate(mask.astype(np.uint8), FRINGE) > 0  # with the faint anti-aliased edge of its strokes
+    part = np.where(own & ((labels == 0) | mask), line.ink[top:bottom, left:right], 0.0)
+    if atoms[0].cut or (atoms[-1].right < atoms[-1].mark.x + atoms[-1].mark.width):
+        part = _without_slivers(part)
+    rows, cols = np.flatnonzero(part.max(axis=1) > 0.25), np.flatnonzero(part.max(axis=0) > 0.25)
+    if rows.size == 0:
+        return None
+    cropped: np.ndarray = part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return cropped, left + int(cols[0]), top + int(rows[0])
+
+
+def _without_slivers(part: np.ndarray) -> np.ndarray:
+    """Pieces at the left or right edge lighter than ``FRAGMENT_SHARE`` of the ink removed."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((part > 0.25).astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return part
+    masses = np.bincount(labels.ravel(), weights=part.ravel(), minlength=count)
+    total = float(masses[1:].sum())
+    at_edge = (stats[:, 0] == 0) | (stats[:, 0] + stats[:, 2] == part.shape[1])
+    drop = [i for i in range(1, count) if at_edge[i] and masses[i] < FRAGMENT_SHARE * total]
+    cleaned: np.ndarray = np.where(np.isin(labels, drop), 0.0, part) if drop else part
+    return cleaned
+
+
+def _box(x: int, y: int, shape: tuple[int, ...], to_upload: tuple[float, float]) -> tuple[int, int, int, int]:
+    """A crop's box at working size, ``(x, y)`` its corner, in the uploaded image's pixels."""
+    sx, sy = to_upload
+    x0, y0, x1, y1 = x * sx, y * sy, (x + shape[1]) * sx, (y + shape[0]) * sy
+    return round(x0), round(y0), max(1, round(x1 - x0)), max(1, round(y1 - y0))
+
+
+def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0)) -> NumberSegments:
+    """The candidate segments of a decoded grayscale image; ``to_upload``: its pixels' size in the upload's."""
+    work = to_working_size(gray, NUMBER_AREA)
+    scale = (to_upload[0] / work.scale, to_upload[1] / work.scale)
+    score = polarity_score(work.gray)
+    polarities = [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
+    inputs: list[np.ndarray] = []
+    segments: list[Segment] = []
+    atoms: list[int] = []
+    for dark_ink in polarities:
+        for ink in _readings(work.gray, dark_ink):
+            line = _line(ink)
+            if line is None:
+                continue
+            reading = len(atoms)
+            pieces = line.atoms
+            for start in range(len(pieces)):
+                for end in range(start + 1, min(len(pieces), start + MAX_SEGMENT_ATOMS) + 1):
+                    span = pieces[end - 1].right - pieces[start].left
+                    if end > start + 1 and span > MAX_SEGMENT_WIDTH * line.height:
+                        break
+                    found = _segment_ink(line, pieces[start:end])
+                    if found is None:
+                        continue
+                    part, x, y = found
+                    inputs.append(to_mnist(part))
+                    box = _box(x, y, part.shape, scale)
+                    aspect = part.shape[1] / part.shape[0]
+                    segments.append(Segment(reading, start, end, box, aspect, pieces[start].cut))
+            atoms.append(len(pieces))
+    if not inputs:
+        raise NoDigitFoundError("no digit found: the image is blank or has too little contrast")
+    return NumberSegments(np.stack(inputs), segments, atoms)
+
+
+def segment_image(data: bytes, max_pixels: int) -> NumberSegments:
+    """Image bytes of any format, size and polarity to the candidate segments of the number they show."""
+    gray, size = decode_upright(data, max_pixels)
+    return segment_gray(gray, (size[0] / gray.shape[1], size[1] / gray.shape[0]))

@@ -1,0 +1,96 @@
+"""Segmenting a written number into candidate digits, and choosing among them (no model needed here)."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.errors import NoDigitFoundError
+from app.postprocessing.number import read_number
+from app.preprocessing.number import NumberSegments, Segment, segment_gray, segment_image
+
+
+def strokes_image(width: int = 300, height: int = 100, boxes: int = 0) -> np.ndarray:
+    """Dark bars on white paper, one per 'digit', 60 px apart; a comb of ``boxes`` cells around them."""
+    gray = np.full((height, width), 255, np.uint8)
+    for i in range(4):
+        x = 40 + 60 * i
+        cv2.line(gray, (x, 25), (x + 8, 75), 0, 6)
+    if boxes:
+        for i in range(boxes + 1):
+            cv2.line(gray, (20 + 60 * i, 15), (20 + 60 * i, 85), 120, 1)
+        cv2.rectangle(gray, (20, 15), (20 + 60 * boxes, 85), 120, 1)
+    return gray
+
+
+def png(gray: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(gray).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def single_atoms(found: NumberSegments) -> list[Segment]:
+    return [s for s in found.segments if s.reading == 0 and s.end - s.start == 1]
+
+
+def test_separate_marks_are_separate_atoms_left_to_right() -> None:
+    found = segment_gray(strokes_image())
+    atoms = single_atoms(found)
+    assert found.atoms[0] == 4
+    assert [s.box[0] for s in atoms] == sorted(s.box[0] for s in atoms)
+    assert found.inputs.shape[1:] == (28, 28)
+
+
+def test_boxes_are_in_the_uploaded_images_pixels() -> None:
+    small = segment_gray(strokes_image())
+    large = segment_image(png(cv2.resize(strokes_image(), (1200, 400), interpolation=cv2.INTER_NEAREST)), 10**8)
+    for a, b in zip(single_atoms(small), single_atoms(large), strict=True):
+        assert abs(b.box[0] - 4 * a.box[0]) <= 8
+        assert abs(b.box[2] - 4 * a.box[2]) <= 8
+
+
+def test_a_dash_between_groups_is_not_an_atom() -> None:
+    gray = strokes_image()
+    cv2.line(gray, (125, 50), (140, 50), 0, 5)  # a dash between the second and third bar
+    assert segment_gray(gray).atoms[0] == 4
+
+
+def test_comb_field_walls_are_erased() -> None:
+    found = segment_gray(strokes_image(boxes=4))
+    assert found.atoms == [4]
+
+
+def test_blank_image_has_no_digit() -> None:
+    with pytest.raises(NoDigitFoundError):
+        segment_gray(np.full((80, 200), 255, np.uint8))
+
+
+def test_search_prefers_the_chain_whose_digits_read_surely() -> None:
+    # Three atoms; atoms 0-1 read together as a sure 5, apart as unsure digits.
+    segments = [
+        Segment(0, 0, 1, (0, 0, 5, 10), 0.5, 0.0),
+        Segment(0, 1, 2, (5, 0, 5, 10), 0.5, 0.0),
+        Segment(0, 0, 2, (0, 0, 10, 10), 0.8, 0.0),
+        Segment(0, 2, 3, (12, 0, 6, 10), 0.6, 0.0),
+    ]
+    probabilities = np.full((4, 10), 0.01, np.float32)
+    probabilities[[0, 1, 2, 3], [1, 7, 5, 3]] = [0.5, 0.5, 0.99, 0.99]
+    reading = read_number(NumberSegments(np.zeros((4, 28, 28)), segments, [3]), probabilities, np.ones(4))
+    assert reading.text == "53"
+    assert [d.box for d in reading.digits] == [(0, 0, 10, 10), (12, 0, 6, 10)]
+    assert 0.0 < reading.confidence < 1.0
+
+
+def test_search_drops_what_the_judge_says_is_no_digit() -> None:
+    # Two readings of one image (e.g. two polarities): the judge settles which holds digits.
+    segments = [Segment(0, 0, 1, (0, 0, 5, 10), 0.5, 0.0), Segment(1, 0, 1, (0, 0, 5, 10), 0.5, 0.0)]
+    probabilities = np.full((2, 10), 0.01, np.float32)
+    probabilities[[0, 1], [4, 9]] = 0.9
+    reading = read_number(
+        NumberSegments(np.zeros((2, 28, 28)), segments, [1, 1]), probabilities, np.array([0.05, 0.95])
+    )
+    assert reading.text == "9"
