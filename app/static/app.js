@@ -1,8 +1,9 @@
-// The demo page: draw or upload a digit, send it to POST /predict, show the answer.
+// The demo page: draw or upload a digit (or a number), send it to POST /predict (/predict/number), show the answer.
 "use strict";
 
 const STROKE_FRACTION = 0.075; // pen width as a fraction of the canvas side: MNIST-like strokes
 const DEBOUNCE_MS = 250;
+const NUMBER_WIDTH = 3; // the number pad is three times as wide as high: room for several digits
 
 const pad = document.getElementById("pad");
 const context = pad.getContext("2d");
@@ -14,6 +15,10 @@ const preview = document.getElementById("preview");
 const verdictText = document.getElementById("verdict");
 const seen = document.getElementById("seen");
 const seenImage = document.getElementById("seen-image");
+const overlay = document.getElementById("overlay");
+const overlayContext = overlay.getContext("2d");
+const numberDigits = document.getElementById("number-digits");
+let mode = "digit";
 let drawing = false;
 let hasInk = false;
 let debounce = null;
@@ -64,22 +69,52 @@ function resetResult(message) {
   digitText.textContent = "–";
   confidenceText.textContent = message;
   bars.replaceChildren();
+  numberDigits.replaceChildren();
+  numberDigits.hidden = true;
+  overlayContext.clearRect(0, 0, overlay.width, overlay.height);
   errorText.hidden = true;
 }
 
-async function predict(blob, filename) {
+// A number: its text, its confidence, each digit's confidence, and (for a drawing) the boxes found.
+function showNumber(result, drawn) {
+  resetResult(`Confidence ${(result.confidence * 100).toFixed(1)}% that all ${result.digits.length} digits are right`);
+  digitText.textContent = result.text;
+  numberDigits.hidden = false;
+  numberDigits.replaceChildren(...result.digits.map((found) => {
+    const item = document.createElement("li");
+    const percent = (found.confidence * 100).toFixed(1);
+    item.innerHTML = `<b>${found.digit}</b><span class="muted">${percent}%</span>`;
+    item.setAttribute("aria-label", `digit ${found.digit}: ${percent} percent`);
+    return item;
+  }));
+  if (!drawn) return; // boxes are in the uploaded image's pixels; the pad shows only drawings
+  overlayContext.strokeStyle = "#0a7c2f";
+  overlayContext.fillStyle = "#0a7c2f";
+  overlayContext.lineWidth = 2;
+  overlayContext.font = "16px system-ui, sans-serif";
+  for (const found of result.digits) {
+    const [x, y, width, height] = found.box;
+    overlayContext.strokeRect(x - 3, y - 3, width + 6, height + 6);
+    overlayContext.fillText(`${found.digit} ${(found.confidence * 100).toFixed(0)}%`, x - 3, Math.max(14, y - 6));
+  }
+}
+
+async function predict(blob, filename, drawn) {
   const form = new FormData();
   form.append("file", blob, filename);
+  const asked = mode;
   let response;
   try {
-    response = await fetch("/predict?explain=true", { method: "POST", body: form });
+    response = await fetch(asked === "number" ? "/predict/number" : "/predict?explain=true", { method: "POST", body: form });
   } catch {
     showError("The service cannot be reached.");
     return;
   }
   const body = await response.json().catch(() => ({}));
+  if (asked !== mode) return; // the mode changed while the request was out
   if (response.ok) {
-    showPrediction(body);
+    if (asked === "number") showNumber(body, drawn);
+    else showPrediction(body);
   } else if (response.status === 503) {
     showError("The service is not ready yet; try again in a moment.");
   } else {
@@ -90,7 +125,7 @@ async function predict(blob, filename) {
 function predictDrawing() {
   clearTimeout(debounce);
   if (!hasInk) return;
-  pad.toBlob((blob) => predict(blob, "drawing.png"), "image/png");
+  pad.toBlob((blob) => predict(blob, "drawing.png", true), "image/png");
 }
 
 function schedulePrediction() {
@@ -105,7 +140,7 @@ function canvasPoint(event) {
 
 function strokeTo(point) {
   context.strokeStyle = "#000";
-  context.lineWidth = pad.width * STROKE_FRACTION;
+  context.lineWidth = pad.height * STROKE_FRACTION;
   context.lineCap = "round";
   context.lineJoin = "round";
   context.beginPath();
@@ -147,7 +182,7 @@ document.getElementById("upload").addEventListener("change", (event) => {
   if (!file) return;
   preview.src = URL.createObjectURL(file);
   preview.hidden = false;
-  predict(file, file.name);
+  predict(file, file.name, false);
   event.target.value = "";
 });
 
@@ -166,6 +201,23 @@ async function loadModelInfo() {
     info.textContent = "The service cannot be reached.";
   }
   setTimeout(loadModelInfo, 2000);
+}
+
+for (const choice of document.querySelectorAll('input[name="mode"]')) {
+  choice.addEventListener("change", () => {
+    mode = choice.value;
+    clearTimeout(debounce);
+    document.body.classList.toggle("number", mode === "number");
+    const width = mode === "number" ? pad.height * NUMBER_WIDTH : pad.height;
+    pad.width = width; // resizing a canvas clears it
+    overlay.width = width;
+    pad.setAttribute("aria-label", mode === "number"
+      ? "Drawing area: write several digits side by side"
+      : "Drawing area: draw one digit with a mouse, pen or finger");
+    clearPad();
+    preview.hidden = true;
+    resetResult(mode === "number" ? "Write a number or upload an image." : "Draw a digit or upload an image.");
+  });
 }
 
 clearPad();

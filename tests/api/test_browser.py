@@ -158,3 +158,25 @@ def test_a_drawn_digit_shows_what_the_model_saw(page) -> None:  # type: ignore[n
     playwright_api.expect(page.locator("#verdict")).to_be_hidden()
     size = page.locator("#seen-image").evaluate("image => [image.naturalWidth, image.naturalHeight]")
     assert size == [28, 28]
+
+
+def test_number_mode_reads_several_drawn_digits_and_boxes_them(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_label("a number").check()
+    box = page.locator("#pad").bounding_box()
+    assert box["width"] > 2.5 * box["height"]  # a wide pad for a line of digits
+    written = [1, 7, 4]
+    for place, digit in enumerate(written):  # each digit in its third of the pad, 3 wide as high
+        draw(page, [[((place + 0.15 + 0.7 * x) / 3, y) for x, y in stroke] for stroke in STROKES[digit]])
+    playwright_api.expect(page.locator("#digit")).to_have_text("".join(map(str, written)))
+    playwright_api.expect(page.locator("#confidence")).to_contain_text("that all 3 digits are right")
+    assert page.locator("#number-digits li").count() == 3
+    boxed = page.evaluate(
+        "() => { const c = document.getElementById('overlay');"
+        " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"
+    )
+    assert boxed > 0  # the boxes found, drawn over the pad
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "number-174.png"))
+    page.get_by_role("button", name="Clear").click()
+    assert page.locator("#number-digits li").count() == 0
