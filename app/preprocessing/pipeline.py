@@ -64,7 +64,7 @@ def _refined(gray: np.ndarray, work: Working, crop: _Crop, dark_ink: bool) -> _C
     top, bottom = max(0, int((crop.top - pad) / work.scale)), int((crop.bottom + pad) / work.scale)
     left, right = max(0, int((crop.left - pad) / work.scale)), int((crop.right + pad) / work.scale)
     closer = to_working_size(gray[top:bottom, left:right], REFINE_AREA)
-    for ink in clean(closer.gray, dark_ink)[:1]:
+    for ink in clean(closer.gray, dark_ink, photo=True)[:1]:
         refined = _crop_marks(ink)
         if refined is not None:
             return refined

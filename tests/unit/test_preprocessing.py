@@ -227,3 +227,33 @@ def test_no_real_digit_is_refused_as_blank(mnist: Mnist) -> None:
     for image in mnist.test.images[:600]:
         for upload in (image, np.asarray(Image.fromarray(255 - image).resize((112, 112), Image.Resampling.BICUBIC))):
             assert read_gray(upload).inputs.shape[1:] == (28, 28)
+
+
+def test_a_dark_desk_round_the_page_is_neither_ink_nor_the_paper_side() -> None:
+    """A photo whose page leaves a dark desk along two edges: dark ink still, and the desk no ink."""
+    from app.preprocessing.paper import ink_map
+
+    side = 200
+    page = np.full((side, side), 225, np.uint8)
+    page[:, :30] = 40  # the desk, as dark as the pen, along the left edge and the top
+    page[:25, :] = 40
+    strokes = ink_mask(side, offset=(15, 15), width=6)
+    page[strokes] = 35
+    assert polarity_score(page) > 0
+    ink = ink_map(page, dark_ink=True)
+    assert float(ink[:, :30].mean()) < 0.05
+    assert float(ink[strokes & (page == 35)].mean()) > 0.8
+
+
+def test_ink_map_of_a_crop_from_a_photo_follows_shadows_as_the_whole_photo_does() -> None:
+    """A small crop is a crop or a scan unless the caller says it came from a photo (``photo=True``)."""
+    from app.preprocessing.paper import ink_map
+
+    side = 100
+    page = np.full((side, side), 235, np.uint8)
+    page[:, 60:82] = 120  # a shadow band 22 px wide
+    strokes = ink_mask(side, width=5)
+    page[strokes] = 30
+    band = ~strokes[10:90, 62:80]
+    assert float(ink_map(page, dark_ink=True)[10:90, 62:80][band].mean()) > 0.3  # wide opening only
+    assert float(ink_map(page, dark_ink=True, photo=True)[10:90, 62:80][band].mean()) < 0.1
