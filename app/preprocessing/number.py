@@ -28,6 +28,7 @@ from app.preprocessing.marks import Mark, Marks, find_marks
 from app.preprocessing.normalize import to_mnist
 from app.preprocessing.paper import (
     LINE_LEVEL,
+    LINE_MAX_THICKNESS,
     POLARITY_SURE,
     Line,
     cut_noise,
@@ -156,8 +157,9 @@ def _comb_field(ink: np.ndarray) -> np.ndarray | None:
     and they join every digit into one mark; its box-side rule also took digits' own strokes near
     the box. Between two printed horizontal lines, a band whose columns are inked over nearly all
     its height at a regular pitch (at least two: the box's sides) is a comb: its lines and walls
-    are erased (digits written across them lose those pixels, and their pieces are joined again
-    as marks or by the search), and what lies outside the box (a label such as "PIN") goes too.
+    are erased except where strokes cross them, and what lies outside the box (a label such as
+    "PIN") goes too. On 60 comb fields (seed 1) this took exact texts from 37% (walls left to
+    ``paper.remove_lines``) to 73%.
     """
     mask = ink > LINE_LEVEL
     rules = sorted((line for line in find_lines(mask.astype(np.uint8)) if line.horizontal), key=Line.position)
@@ -178,10 +180,29 @@ def _comb_field(ink: np.ndarray) -> np.ndarray | None:
     for first, end in walls:
         erase[rows, max(0, first - 1) : end + 1] = True  # and the columns its anti-aliased edges half cover
     erase = cv2.dilate(erase.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # their anti-aliased edges
+    erase &= ~_crossings(mask, erase)
     left, right = walls[0][0], walls[-1][1]
     inside = np.zeros_like(ink)
     inside[:, left:right] = np.where(erase, 0.0, ink)[:, left:right]
     return inside
+
+
+def _crossings(mask: np.ndarray, erase: np.ndarray) -> np.ndarray:
+    """Where a stroke crosses the erased lines: ink on both sides of them, across rows or across columns.
+
+    A stroke written across a comb's wall or line is ink just left and right of it (or above and
+    below); the printed line alone has paper there. Keeping those pixels keeps the digit whole.
+    """
+    reach = LINE_MAX_THICKNESS + 2
+    ink = mask & ~erase
+    crossing = np.zeros_like(erase)
+    for element in ((reach * 2 + 1, 1), (1, reach * 2 + 1)):  # across columns, then across rows
+        closed = cv2.morphologyEx(
+            ink.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, element)
+        )
+        crossing |= closed > 0
+    crossed: np.ndarray = crossing & erase
+    return crossed
 
 
 def _readings(gray: np.ndarray, dark_ink: bool) -> list[np.ndarray]:

@@ -18,14 +18,15 @@ from training.synthesis import NUMBER_STYLES, make_number, pick_digits
 PER_STYLE = 20
 SEED = 2026
 # Exact-text rates this sample reached when the floors were set (20 per style, seed 2026): clear gaps
-# 100%, small gaps 90%, touching 65%, canvas 100%, comb fields 75%, ruled 85%, photo codes 90%; the
-# floors leave about two numbers of margin. The goals (95%, touching 85%) are not met yet.
+# 100%, small gaps 90%, touching 85%, canvas 100%, comb fields 70%, ruled 85%, photo codes 90%; the
+# floors leave about two numbers of margin. On larger samples the goals are not met yet
+# (``make bench-numbers``; README "Reading whole numbers").
 FLOORS = {
     "clear_gaps": 0.9,
     "small_gaps": 0.8,
-    "touching": 0.55,
+    "touching": 0.7,
     "canvas": 0.9,
-    "comb_field": 0.65,
+    "comb_field": 0.6,
     "ruled": 0.75,
     "photo_code": 0.8,
 }
