@@ -23,6 +23,8 @@ SAME_COLUMN = 0.5
 """Pieces overlapping horizontally by this share of the narrower are one character."""
 DIGIT_HEIGHT_SHARE = 0.5
 """A mark at least this share of the tallest one's height is digit-sized (not a dot or a dash)."""
+NEAR_SHARE = 0.25
+"""A small mark within this share of the tallest one's height of a digit-sized mark belongs to it."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,12 @@ class Mark:
         right = max(self.x + self.width, other.x + other.width)
         bottom = max(self.y + self.height, other.y + other.height)
         return Mark(left, top, right - left, bottom - top, self.mass + other.mass, self.labels + other.labels)
+
+    def gap(self, other: Mark) -> int:
+        """The distance between the two boxes (0 where they overlap), the larger of across and down."""
+        across = max(self.x, other.x) - min(self.x + self.width, other.x + other.width)
+        down = max(self.y, other.y) - min(self.y + self.height, other.y + other.height)
+        return max(0, across, down)
 
     def overlaps_columns(self, other: Mark) -> bool:
         shared = min(self.x + self.width, other.x + other.width) - max(self.x, other.x)
@@ -63,6 +71,17 @@ class Marks:
         """The marks tall enough to be digits, not dots, dashes or stray specks."""
         tallest = max((mark.height for mark in self.marks), default=0)
         return [mark for mark in self.marks if mark.height >= DIGIT_HEIGHT_SHARE * tallest]
+
+    def writing(self) -> list[Mark]:
+        """The digit-sized marks and the small ones close to them (a flag drawn apart, a stray dot).
+
+        Small marks away from every digit-sized one are left out: the printed label beside a form's
+        box ("Age", "No.", a third of the digit's height), which the model otherwise read as part
+        of the digit.
+        """
+        digits = self.digit_sized()
+        reach = NEAR_SHARE * max((mark.height for mark in digits), default=0)
+        return [mark for mark in self.marks if mark in digits or any(mark.gap(digit) <= reach for digit in digits)]
 
 
 def find_marks(ink: np.ndarray) -> Marks:

@@ -46,11 +46,11 @@ class _Crop:
 
 
 def _crop_marks(ink: np.ndarray) -> _Crop | None:
-    """The ink of every mark, cropped to their joint box."""
+    """The ink of the writing's marks (``Marks.writing``), cropped to their joint box."""
     found: Marks = find_marks(ink)
     if not found.marks:
         return None
-    near = cv2.dilate(found.mask().astype(np.uint8), FRINGE) > 0
+    near = cv2.dilate(found.mask(found.writing()).astype(np.uint8), FRINGE) > 0
     kept = np.where(near, ink, 0.0)
     rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
     top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1

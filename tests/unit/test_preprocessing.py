@@ -257,3 +257,19 @@ def test_ink_map_of_a_crop_from_a_photo_follows_shadows_as_the_whole_photo_does(
     band = ~strokes[10:90, 62:80]
     assert float(ink_map(page, dark_ink=True)[10:90, 62:80][band].mean()) > 0.3  # wide opening only
     assert float(ink_map(page, dark_ink=True, photo=True)[10:90, 62:80][band].mean()) < 0.1
+
+
+def test_the_writing_leaves_out_a_label_beside_the_digit_and_keeps_a_flag_drawn_apart() -> None:
+    """A form field's printed label, small and away from the digit, is not part of the crop."""
+    from app.preprocessing.marks import find_marks
+
+    ink = np.zeros((100, 160), np.float32)
+    ink[20:80, 100:108] = 1.0  # the digit's stem
+    ink[12:18, 104:125] = 1.0  # its flag, drawn apart just above it
+    ink[45:57, 10:30] = 1.0  # a label, a fifth of the digit's height, far to the left
+    found = find_marks(ink)
+    assert len(found.marks) == 3
+    kept = found.mask(found.writing())
+    assert kept[20:80, 100:108].all()
+    assert kept[12:18, 104:125].all()
+    assert not kept[:, :40].any()
