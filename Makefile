@@ -7,7 +7,7 @@ MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
 export MNIST_DIR
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help install run test test-browser docker-test lock load train train-judge train-mlp evaluate bench bench-uploads lint format clean
+.PHONY: help install run test test-browser docker-test lock load train train-judge train-mlp evaluate bench bench-uploads bench-numbers lint format clean
 
 help:
 	@echo "make run       install if needed, then serve the shipped model on port 8000"
@@ -67,6 +67,10 @@ load: $(STAMP)
 
 bench-uploads: $(STAMP)
 	$(BIN)/python -m bench.realistic_uploads --data $(MNIST_DIR)
+
+# Whole numbers (/predict/number) per style against the contour tutorial; PER_STYLE=300 for tighter figures.
+bench-numbers: $(STAMP)
+	$(BIN)/python -m bench.numbers --data $(MNIST_DIR) --per-style $(or $(PER_STYLE),100)
 
 # Needs a Docker engine (here: ../shared/tools/docker-standin.sh) and MNIST_DIR for the test digits.
 docker-test: $(STAMP)

@@ -153,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     products: list[float] = []
     corrects: list[bool] = []
     totals: list[float] = []
+    baselines: list[float] = []
     for style in styles:
         right = baseline = 0
         number_cpu = single_cpu = 0.0
@@ -175,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                 baseline += contour_tutorial(data, model, settings.max_batch_size) == text
         ratio = number_cpu / max(single_cpu, 1e-9)
         totals.append(right / args.per_style)
+        baselines.append(baseline / args.per_style)
         print(
             f"{style:<12}{right / args.per_style:>8.1%}{baseline / args.per_style:>9.1%}{ratio:>7.2f}"
             f"{number_cpu / args.per_style * 1000:>7.2f}",
@@ -182,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     stated, correct = np.array(confidences), np.array(corrects, dtype=float)
     ece = expected_calibration_error(stated, correct)
-    print(f"{'overall':<12}{np.mean(totals):>8.1%}")
+    print(f"{'overall':<12}{np.mean(totals):>8.1%}{np.mean(baselines):>9.1%}")
     print(f"confidence: mean {stated.mean():.3f}, accuracy {correct.mean():.3f}, ECE {ece:.3f}")
     if args.fit:
         slope, bias = fit_logistic(np.array(products), correct)
