@@ -4,8 +4,8 @@ The judge sees exactly what the digit model sees, so its examples go through the
 pipeline (``app.preprocessing.pipeline.read_image``):
 
 * digits: MNIST digits as they are (what JSON clients send) and drawn into every upload and paper kind
-  of ``training.synthesis``, keeping the candidate the digit model reads right most surely (the one
-  the service would keep);
+  of ``training.synthesis``, keeping the candidate the digit model reads most surely (the one the
+  service would keep);
 * not digits: letters, symbols, doodles, words, signatures and several digits side by side, every
   candidate the pipeline makes of them (the service may keep any of them).
 """
@@ -38,6 +38,11 @@ class JudgeExamples:
     def is_digit(self) -> np.ndarray:
         return (self.labels >= 0).astype(np.int64)
 
+    def without(self, dropped: np.ndarray) -> JudgeExamples:
+        """These examples less those where ``dropped`` is true."""
+        kept = ~dropped
+        return JudgeExamples(self.images[kept], self.labels[kept], self.kinds[kept])
+
     @staticmethod
     def join(parts: list[JudgeExamples]) -> JudgeExamples:
         return JudgeExamples(
@@ -61,9 +66,11 @@ def drawn_digits(
     predict: Callable[[np.ndarray], np.ndarray],
     rng: np.random.Generator,
 ) -> JudgeExamples:
-    """Digits drawn into every upload kind; per image, the candidate ``predict`` reads right most surely.
+    """Digits drawn into every upload kind; per image, the candidate the service would keep.
 
-    ``predict`` maps ``(n, 28, 28)`` inputs to ``(n, 10)`` probabilities (the digit model).
+    ``predict`` maps ``(n, 28, 28)`` inputs to ``(n, 10)`` probabilities (the digit model); the kept
+    candidate is the one it reads most surely, right or wrong: a misread digit is still a digit, and
+    calibration must see the misreadings the service makes.
     """
     kept, digits, kinds = [], [], []
     for kind, make in DIGIT_KINDS.items():
@@ -71,13 +78,9 @@ def drawn_digits(
             inputs = _readings(make(images[index], rng))
             if inputs is None:
                 continue
-            probabilities = predict(inputs)
-            right = probabilities[:, labels[index]]
-            best = int(np.argmax(right))
-            if probabilities[best].argmax() == labels[index]:
-                kept.append(inputs[best])
-                digits.append(int(labels[index]))
-                kinds.append(kind)
+            kept.append(inputs[int(np.argmax(predict(inputs).max(axis=1)))])
+            digits.append(int(labels[index]))
+            kinds.append(kind)
     return JudgeExamples(np.stack(kept), np.array(digits), np.array(kinds))
 
 

@@ -5,15 +5,19 @@
 * ``not_a_digit``: the judge (``app.inference.judge``) scores the input below ``DIGIT_THRESHOLD``:
   letters, symbols, doodles, words, scribbles.
 
-``confidence`` is the probability that the answer is right: that the input is a digit at all (the
-judge's score) times the calibrated probability of the digit given that it is one. So it stays
-meaningful on real digits (the judge scores them near 1) and is low on things that are not digits;
+``confidence`` (``answer_confidence``) is the digit's calibrated probability where the judge takes
+the input for a digit, and that probability scaled down by how far the judge's score falls under
+the threshold where it does not. So it is calibrated on real digits (99% of them score above the
+threshold) and low on things that are not digits. Multiplying by the judge's raw score instead
+made it underconfident on real digits (expected calibration error 0.070 against 0.011);
 ``probabilities`` stay the digit model's calibrated best guess.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from app.postprocessing.choose import Chosen
 
@@ -25,6 +29,13 @@ MESSAGES = {
 }
 
 
+def answer_confidence(probability: np.ndarray, digit_score: np.ndarray, threshold: float) -> np.ndarray:
+    """The chance the answer is right: ``probability`` (calibrated), scaled by ``digit_score / threshold`` below 1."""
+    scale = np.minimum(1.0, digit_score / threshold) if threshold > 0 else np.ones_like(digit_score)
+    confidence: np.ndarray = probability * scale
+    return confidence
+
+
 def answers(chosen: Chosen, threshold: float, version: str) -> list[dict[str, Any]]:
     """One answer per digit, in the shape of ``app.api.native.schemas.Prediction``.
 
@@ -32,11 +43,14 @@ def answers(chosen: Chosen, threshold: float, version: str) -> list[dict[str, An
     re-validating pydantic objects cost the hot path more than the model does.
     """
     digits = chosen.probabilities.argmax(axis=1)
+    top = chosen.probabilities[np.arange(len(digits)), digits]
+    confidences = answer_confidence(top, chosen.digit_score, threshold)
     results = []
-    for digit, row, score, marks in zip(digits, chosen.probabilities, chosen.digit_score, chosen.marks, strict=True):
+    rows = zip(digits, chosen.probabilities, confidences, chosen.digit_score, chosen.marks, strict=True)
+    for digit, row, confidence, score, marks in rows:
         answer = {
             "digit": int(digit),
-            "confidence": float(row[digit] * score),
+            "confidence": confidence,  # float32, written as the probabilities are
             "probabilities": row,
             "is_digit": True,
             "model_version": version,
