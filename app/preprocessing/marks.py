@@ -84,21 +84,24 @@ class Marks:
         return [mark for mark in self.marks if mark in digits or any(mark.gap(digit) <= reach for digit in digits)]
 
 
-def find_marks(ink: np.ndarray) -> Marks:
-    """Connected components of the ink (8-connected), with specks dropped and pieces grouped."""
+def find_marks(ink: np.ndarray, speck_share: float = SPECK_SHARE, core_level: float = CORE_LEVEL) -> Marks:
+    """Connected components of the ink (8-connected), with specks dropped and pieces grouped.
+
+    ``speck_share`` and ``core_level`` default to ``SPECK_SHARE`` and ``CORE_LEVEL``; a number's reading
+    (``app.preprocessing.number``) lowers both for small thin digits beside large bold ones."""
     mask = (ink > MARK_LEVEL).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return Marks(labels, [])
     masses = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=count)
     cored = np.zeros(count, dtype=bool)
-    cored[labels[ink > CORE_LEVEL]] = True
+    cored[labels[ink > core_level]] = True
     masses[~cored] = 0.0
     masses[0] = 0.0
     heaviest = float(masses.max())
     if heaviest <= 0.0:
         return Marks(labels, [])
-    kept = np.flatnonzero(masses >= SPECK_SHARE * heaviest)
+    kept = np.flatnonzero((masses >= speck_share * heaviest) & (masses > 0.0))
     pieces = sorted(
         (
             Mark(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]), float(masses[i]), (int(i),))
