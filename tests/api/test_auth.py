@@ -26,6 +26,7 @@ def keyed_client() -> Iterator[TestClient]:
     [
         ("POST", "/predict"),
         ("POST", "/predict/batch"),
+        ("POST", "/predict/number"),
         ("GET", "/model"),
         ("GET", "/v2"),
         ("GET", "/v2/models/mnist"),
