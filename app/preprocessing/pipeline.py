@@ -23,6 +23,10 @@ SMALL_DIGIT_SIDE = 40
 """A digit smaller than this at working size is cleaned again from the decoded image, at finer scale."""
 REFINE_AREA = 96 * 96
 """Working area for that second look: the digit and a digit's size of paper around it."""
+BLOCK_MIN = 3
+"""Blocks of repeated rows and columns at least this long make an image a blocky enlargement."""
+MIN_BLOCKS = 6
+"""A blocky enlargement has at least this many blocks a side (8x8 scans and up; not a flat page)."""
 FRINGE = np.ones((3, 3), np.uint8)
 """A mark's ink is taken with this neighbourhood: its faint anti-aliased edge is part of the stroke."""
 
@@ -71,8 +75,51 @@ def _refined(gray: np.ndarray, work: Working, crop: _Crop, dark_ink: bool) -> _C
     return crop
 
 
+def _block_count(lines: np.ndarray) -> int | None:
+    """How many blocks of repeated rows ``lines`` enlarges, or ``None`` when it is no such enlargement.
+
+    The rows where the image changes must all fall (within a pixel, whichever rounding the
+    enlarging used) on the boundaries of ``n`` equal blocks; the fewest such ``n`` is the answer.
+    Counting runs of equal rows instead merged a blank margin's blocks into one and misplaced the
+    digit.
+    """
+    size = len(lines)
+    changes = np.flatnonzero((lines[1:] != lines[:-1]).any(axis=1)) + 1.0
+    if len(changes) + 1 > size / BLOCK_MIN:  # most rows differ from the next: not blocks
+        return None
+    for count in range(MIN_BLOCKS, int(size / BLOCK_MIN) + 1):
+        step = size / count
+        if (np.abs(changes - np.round(changes / step) * step) <= 1.0).all():
+            return count
+    return None
+
+
+def smooth_blocks(gray: np.ndarray) -> np.ndarray:
+    """An image enlarged by repeating pixels (an 8x8 scan shown at 64x64) enlarged smoothly instead.
+
+    Its blocks are found (``_block_count``), the middle pixel of each is the small image, and that
+    is enlarged back to the same size with bilinear interpolation, as MNIST's own digits were
+    smoothed when they were size-normalised.
+    The model read the blocky 20x20 crops of 8x8 scans worse: smoothing them took 8x8 scans from
+    86-88% to 93-96% read right (bench, two seeds of 150; an independent generator's: 81-82% to 81-85%),
+    for 0.005-0.06 ms an image (one comparison of neighbouring rows, and of columns if those repeat).
+    """
+    height, width = gray.shape
+    rows = _block_count(gray)
+    if rows is None:
+        return gray
+    cols = _block_count(gray.T)
+    if cols is None:
+        return gray
+    row_at = ((np.arange(rows) + 0.5) * height / rows).astype(np.intp)
+    col_at = ((np.arange(cols) + 0.5) * width / cols).astype(np.intp)
+    smooth: np.ndarray = cv2.resize(gray[np.ix_(row_at, col_at)], (width, height), interpolation=cv2.INTER_LINEAR)
+    return smooth
+
+
 def read_gray(gray: np.ndarray) -> DigitReading:
     """The candidates for a decoded uint8 grayscale image; ``NoDigitFoundError`` if it holds no ink."""
+    gray = smooth_blocks(gray)
     work = to_working_size(gray)
     score = polarity_score(work.gray)
     polarities = [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
