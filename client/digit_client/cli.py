@@ -83,34 +83,32 @@ class FileResult:
     error: DigitClientError | OSError | None = None
 
     def as_json(self) -> dict[str, Any]:
-        if self.prediction is not None:
-            p = self.prediction
-            return {
-                "file": self.file,
-                "digit": p.digit,
-                "confidence": p.confidence,
-                "probabilities": list(p.probabilities),
-                "model_version": p.model_version,
-                "is_digit": p.is_digit,
-                "reason": p.reason,
-                "message": p.message,
-            }
-        return {"file": self.file, "error": error_json(self.error)}
+        if self.prediction is None:
+            return {"file": self.file, "error": error_json(self.error)}
+        p = self.prediction
+        return {
+            "file": self.file,
+            "digit": p.digit,
+            "confidence": p.confidence,
+            "probabilities": list(p.probabilities),
+            "model_version": p.model_version,
+            "is_digit": p.is_digit,
+            "reason": p.reason,
+            "message": p.message,
+        }
 
     def as_row(self) -> dict[str, Any]:
-        if self.prediction is not None:
-            p = self.prediction
-            return {
-                "file": self.file,
-                "digit": p.digit,
-                "confidence": f"{p.confidence:.6f}",
-                "is_digit": str(p.is_digit).lower(),
-                "reason": p.reason or "",
-                "model_version": p.model_version,
-            }
-        code = self.error.code if isinstance(self.error, DigitServiceError) else type(self.error).__name__
-        message = self.error.message if isinstance(self.error, DigitServiceError) else str(self.error)
-        return {"file": self.file, "error_code": code, "error": message}
+        """The CSV row: the fields of :meth:`as_json` that have a column in ``CSV_COLUMNS``, as text."""
+        record = self.as_json()
+        if self.prediction is None:
+            error = record["error"]
+            return {"file": self.file, "error_code": error["code"], "error": error["message"]}
+        record.update(
+            confidence=f"{record['confidence']:.6f}",
+            is_digit=str(record["is_digit"]).lower(),
+            reason=record["reason"] or "",
+        )
+        return {column: record[column] for column in CSV_COLUMNS if column in record}
 
     def as_text(self) -> str:
         if self.prediction is None:

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Coroutine, Iterable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 import httpx
 
@@ -38,6 +38,9 @@ from digit_client._core import (
 from digit_client.errors import DigitServiceError, DigitTransportError, UnauthorizedError, UnknownServiceError
 from digit_client.models import Health, ModelInfo, NumberReading, Prediction
 
+if TYPE_CHECKING:  # Python 3.11+, and the client also runs on 3.10
+    from typing import Unpack
+
 
 async def _all_or_none(calls: Iterable[Coroutine[Any, Any, None]]) -> None:
     """Run ``calls`` concurrently; when one fails, cancel the others and raise its error."""
@@ -58,31 +61,46 @@ def _complete(results: list[Prediction | None]) -> list[Prediction]:
     return answered
 
 
-class _Base:
-    """Settings and parsing shared by both clients."""
+_HTTP = TypeVar("_HTTP", httpx.Client, httpx.AsyncClient)
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword options of both clients' constructors (see :class:`DigitClient`)."""
+
+    retries: int
+    backoff: float
+    max_connections: int
+    headers: dict[str, str] | None
+
+
+class _Base(Generic[_HTTP]):
+    """The constructor, settings and parsing shared by both clients; ``_http_class`` is their httpx client."""
+
+    _http_class: type[_HTTP]
 
     def __init__(
         self,
-        url: str,
-        api_key: str | None,
-        timeout: float | httpx.Timeout,
-        retries: int,
-        backoff: float,
-        max_connections: int,
-        headers: dict[str, str] | None,
+        url: str = DEFAULT_URL,
+        api_key: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        *,
+        retries: int = 3,
+        backoff: float = 0.25,
+        max_connections: int = 10,
+        headers: dict[str, str] | None = None,
     ) -> None:
         if retries < 0:
             raise ValueError("retries must be 0 or more")
         self.url = url.rstrip("/")
         self.retry = RetryPolicy(retries=retries, backoff=backoff)
-        self._options: dict[str, Any] = {
-            "base_url": self.url,
-            "headers": client_headers(api_key, headers),
-            "timeout": timeout,
-            "limits": httpx.Limits(
+        self._http: _HTTP = self._http_class(
+            base_url=self.url,
+            headers=client_headers(api_key, headers),
+            timeout=timeout,
+            limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=30.0
             ),
-        }
+        )
         self._limits: tuple[int, int] | None = None
 
     @staticmethod
@@ -117,7 +135,7 @@ class _Base:
             self._limits = (max(1, min(self._limits[0], count // 2)), self._limits[1])
 
 
-class DigitClient(_Base):
+class DigitClient(_Base[httpx.Client]):
     """A client for the digit service.
 
     ``url`` is where it runs; ``api_key`` is sent as ``Authorization: Bearer <key>`` when the service
@@ -130,19 +148,7 @@ class DigitClient(_Base):
     ...     digits.predict("photo.jpg").digit
     """
 
-    def __init__(
-        self,
-        url: str = DEFAULT_URL,
-        api_key: str | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        *,
-        retries: int = 3,
-        backoff: float = 0.25,
-        max_connections: int = 10,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(url, api_key, timeout, retries, backoff, max_connections, headers)
-        self._http = httpx.Client(**self._options)
+    _http_class = httpx.Client
 
     def __enter__(self) -> DigitClient:
         return self
@@ -244,8 +250,8 @@ class DigitClient(_Base):
         raise AssertionError("unreachable")
 
 
-class AsyncDigitClient(_Base):
-    """The asyncio twin of :class:`DigitClient`: the same methods, awaited.
+class AsyncDigitClient(_Base[httpx.AsyncClient]):
+    """The asyncio twin of :class:`DigitClient`: the same options and methods, awaited.
 
     ``predict_batch`` sends up to ``concurrency`` of its requests at once.
 
@@ -253,20 +259,18 @@ class AsyncDigitClient(_Base):
     ...     (await digits.predict("photo.jpg")).digit
     """
 
+    _http_class = httpx.AsyncClient
+
     def __init__(
         self,
         url: str = DEFAULT_URL,
         api_key: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         *,
-        retries: int = 3,
-        backoff: float = 0.25,
-        max_connections: int = 10,
         concurrency: int = 4,
-        headers: dict[str, str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        super().__init__(url, api_key, timeout, retries, backoff, max_connections, headers)
-        self._http = httpx.AsyncClient(**self._options)
+        super().__init__(url, api_key, timeout, **options)
         self.concurrency = max(1, concurrency)
 
     async def __aenter__(self) -> AsyncDigitClient:

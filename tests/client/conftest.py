@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,41 +17,32 @@ from typing import Any, Literal
 import httpx
 import numpy as np
 import pytest
-import uvicorn
+from fastapi import FastAPI
 from PIL import Image
 
 from app.config import Settings
-from app.main import create_app
+from tests.support.paths import SHIPPED_MODEL
+from tests.support.server import LiveServer
 
-SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "mnist.keras"
 API_KEY = "client-test-key"
 
 
-class AppServer:
-    """The app with the given settings, served by uvicorn on a free local port in a thread."""
+class AppServer(LiveServer):
+    """The project's :class:`LiveServer`, with its lifespan switchable (``"off"``: the model never loads)
+    and the app at hand, for tests that reach into its state."""
 
     def __init__(self, settings: Settings, lifespan: Literal["on", "off"] = "on") -> None:
-        self.app = create_app(settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        super().__init__(settings)
+        self.config.lifespan = lifespan  # read when the server starts
 
     def __enter__(self) -> AppServer:
-        self.thread.start()
-        deadline = time.monotonic() + 120
-        while not self.server.started:
-            assert self.thread.is_alive(), "the app stopped while starting"
-            assert time.monotonic() < deadline, "the app did not start in time"
-            time.sleep(0.05)
+        super().__enter__()
         return self
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+    def app(self) -> FastAPI:
+        assert isinstance(self.config.app, FastAPI)
+        return self.config.app
 
 
 @pytest.fixture(scope="session")
