@@ -68,6 +68,11 @@ class InvalidImageError(DigitServiceError, code="invalid_image"):
     """The bytes are not a decodable image, or the image is truncated."""
 
 
+class ModelRefusedError(DigitServiceError, code="model_refused"):
+    """A model version asked to load (the v2 repository API) failed to load or its checks; the one
+    serving goes on serving."""
+
+
 # 404
 class NotFoundError(DigitServiceError, code="not_found"):
     """No such endpoint: the URL probably does not point at this service (or it is an older version)."""
