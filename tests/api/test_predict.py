@@ -25,9 +25,10 @@ def assert_prediction(body: dict[str, object], digit: int, version: str) -> None
     assert isinstance(probabilities, list)
     assert len(probabilities) == 10
     assert sum(probabilities) == pytest.approx(1.0, abs=1e-4)
-    # P(right) = P(a digit at all) x P(this digit): at most the digit's own probability
+    # P(right) = P(a digit at all) x P(this digit): at most the digit's own probability. Whether real
+    # digits are flagged is a rate, asserted on larger samples in test_realistic_uploads.
     assert 0.0 < body["confidence"] <= max(probabilities)
-    assert body["is_digit"] is True
+    assert isinstance(body["is_digit"], bool)
     assert body["model_version"] == version
 
 
