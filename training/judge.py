@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     curves = {
         "as trained": (raw.max(1), correct),
         f"tempered (T={temperature:.2f})": (tempered.max(1), correct),
-        "served: tempered x judge": (served, correct),
+        "served (scaled under the threshold)": (served, correct),
     }
     plot_reliability(curves, args.out / RELIABILITY_FILE)
 
