@@ -7,7 +7,7 @@ MNIST_DIR ?= $(abspath ../shared/datasets/mnist)
 export MNIST_DIR
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help install run test test-browser docker-test lock load train train-judge train-mlp evaluate bench bench-uploads bench-numbers lint format clean
+.PHONY: help install run test test-browser docker-test lock load train train-judge train-mlp evaluate bench bench-uploads bench-numbers lint format clean bench-swap
 
 help:
 	@echo "make run       install if needed, then serve the shipped model on port 8000"
@@ -17,6 +17,7 @@ help:
 	@echo "make train-judge  retrain the digit judge (is_digit) beside it"
 	@echo "make evaluate  score models/mnist.keras on the 10,000 MNIST test images"
 	@echo "make bench     throughput and latency against the HTTP ceiling (needs wrk)"
+	@echo "make bench-swap  ten model swaps under 64 clients: failed requests, p99, RSS"
 	@echo "make docker-test  build the CPU image, compose up, predict, check non-root, tear down"
 	@echo "make chaos     2 replicas behind nginx: SIGKILL one under load, count failures, time its rejoin"
 	@echo "make load      60 s soak at concurrency 64 with a realistic mix (DURATION=300 for longer)"
@@ -67,6 +68,11 @@ load: $(STAMP)
 
 bench-uploads: $(STAMP)
 	$(BIN)/python -m bench.realistic_uploads --data $(MNIST_DIR)
+
+# Ten model swaps under 64 clients (wrk): failed requests, p99 during the swaps and without, RSS after each.
+bench-swap: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.model_swap --swaps 10 --concurrency 64
 
 # Whole numbers (/predict/number) per style against the contour tutorial; PER_STYLE=300 for tighter figures.
 bench-numbers: $(STAMP)

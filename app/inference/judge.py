@@ -36,18 +36,25 @@ class Judge:
     metadata: JudgeMetadata
 
 
-def load_judge(model_path: Path) -> Judge | None:
-    """The judge beside ``model_path``, or ``None`` (logged) if there is none."""
+def read_judge_metadata(model_path: Path) -> JudgeMetadata | None:
+    """The metadata of the judge beside ``model_path``, or ``None`` (logged) if there is no judge."""
     path = model_path.with_name(JUDGE_FILE)
     if not path.is_file():
         logger.warning("%s: no digit judge beside the model; every input will be taken for a digit", path)
         return None
     metadata_path = model_path.with_name(JUDGE_METADATA_FILE)
     try:
-        metadata = JudgeMetadata.read(metadata_path)
+        return JudgeMetadata.read(metadata_path)
     except (OSError, ValidationError) as exc:
         raise ModelLoadError(f"{metadata_path}: unreadable judge metadata ({exc})") from exc
-    return Judge(load_keras_model(path, outputs=1), metadata)
+
+
+def load_judge(model_path: Path) -> Judge | None:
+    """The judge beside ``model_path``, or ``None`` (logged) if there is none."""
+    metadata = read_judge_metadata(model_path)
+    if metadata is None:
+        return None
+    return Judge(load_keras_model(model_path.with_name(JUDGE_FILE), outputs=1), metadata)
 
 
 def with_judge(digit_model: Any, judge: Judge) -> Any:

@@ -23,15 +23,20 @@ from pydantic import ValidationError
 
 from app.config import Settings
 from app.errors import ModelLoadError
-from app.inference.judge import load_judge, with_judge
+from app.inference.convert import convert_elsewhere
+from app.inference.judge import load_judge, read_judge_metadata, with_judge
 from app.inference.runtimes import (
     Runtime,
+    TFLiteRuntime,
     batch_buckets,
     build_runtime,
     check_equal,
+    check_outputs,
+    chooses_tflite,
     load_keras_model,
     model_input,
     pin_threads,
+    probe_batch,
 )
 from mnist_format import FIELD_SIDE, METADATA_FILE, MODEL_FILE, NUM_CLASSES
 from mnist_format.metadata import JudgeMetadata, ModelMetadata
@@ -105,9 +110,12 @@ class Model:
         return cls.load_file(path / MODEL_FILE if path.is_dir() else path, settings)
 
     @classmethod
-    def load_file(cls, model_path: Path, settings: Settings, version: str | None = None) -> Model:
+    def load_file(
+        cls, model_path: Path, settings: Settings, version: str | None = None, work: Path | None = None
+    ) -> Model:
         """Read the model and its metadata, build the runtime, check it answers as Keras does and is
-        as accurate as its metadata says. Any thread may call it: loading takes seconds."""
+        as accurate as its metadata says. Any thread may call it: loading takes seconds. With a
+        ``work`` directory, a TF Lite runtime is converted in a process of its own (``app.inference.convert``)."""
         if not model_path.is_file():
             raise ModelLoadError(f"{model_path}: no such model file")
         metadata = read_metadata(model_path)
@@ -115,13 +123,20 @@ class Model:
         if metadata.sha256 not in (None, sha256):
             logger.warning("%s: sha256 differs from its metadata; was the model replaced?", model_path)
         pin_threads(settings.inference_threads)
-        keras_model = load_keras_model(model_path)
-        judge = load_judge(model_path)
-        served = keras_model if judge is None else with_judge(keras_model, judge)
-        runtime = build_runtime(served, settings.runtime, settings.max_batch_size, settings.inference_threads)
-        difference = check_equal(served, runtime, settings.max_batch_size)
+        runtime: Runtime
+        if work is not None and chooses_tflite(settings.runtime):
+            flatbuffer, expected = convert_elsewhere(model_path, settings.max_batch_size, work)
+            runtime = TFLiteRuntime(flatbuffer, settings.max_batch_size, settings.inference_threads)
+            difference = check_outputs(runtime, probe_batch(settings.max_batch_size), expected)
+            judged = read_judge_metadata(model_path)
+        else:
+            keras_model = load_keras_model(model_path)
+            judge = load_judge(model_path)
+            served = keras_model if judge is None else with_judge(keras_model, judge)
+            runtime = build_runtime(served, settings.runtime, settings.max_batch_size, settings.inference_threads)
+            difference = check_equal(served, runtime, settings.max_batch_size)
+            judged = None if judge is None else judge.metadata
         accuracy = check_accuracy(runtime, metadata.test_accuracy, model_path)
-        judged = None if judge is None else judge.metadata
         return cls(runtime, metadata, sha256, difference, judged, version, accuracy)
 
     def warm_up(self, max_batch_size: int) -> float:

@@ -36,6 +36,7 @@ import contextlib
 import gc
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -165,13 +166,20 @@ class ModelRepository:
 
     # Loading
 
-    def _load(self, version: str, path: Path) -> Predictor:
-        """On the loading thread: load, convert, check and warm up one version."""
+    def _load(self, version: str, path: Path, elsewhere: bool = True) -> Predictor:
+        """On the loading thread: load, convert (``elsewhere``: in a process of its own), check and warm
+        up one version."""
         started = time.monotonic()
-        model = Model.load_file(path, self._settings, version if self.is_repository else None)
+        served_as = version if self.is_repository else None
+        if elsewhere:
+            with tempfile.TemporaryDirectory(prefix="mnist-convert-") as work:
+                model = Model.load_file(path, self._settings, served_as, Path(work))
+        else:
+            model = Model.load_file(path, self._settings, served_as)
         predictor = Predictor(model, self._settings)
         predictor.warm_up()
-        gc.collect()  # the Keras model and the converter's graph are cycles: free them now
+        if not elsewhere or model.runtime.name != "tflite":
+            gc.collect()  # the Keras model and the converter's graph are cycles: free them now
         logger.info(
             "model version %s loaded from %s in %.1f s: %s, max difference from Keras %.1g, accuracy %.2f%% on "
             "the shipped check digits",
@@ -197,7 +205,7 @@ class ModelRepository:
         for version in sorted(found, key=version_key, reverse=True):
             entry = self.versions[version] = ModelVersion(version, found[version])
             try:
-                predictor = self._load(version, found[version])
+                predictor = self._load(version, found[version], elsewhere=False)  # nothing to stall yet
             except ModelLoadError as exc:
                 if not self.is_repository:
                     raise

@@ -105,18 +105,28 @@ class TensorFlowRuntime:
         return result
 
 
+def tflite_flatbuffer(model: Any) -> bytes:
+    """The Keras model converted to TF Lite. Seconds of work, most of it holding the GIL: a version
+    loaded while serving is converted in a process of its own (``app.inference.convert``)."""
+    import tensorflow as tf
+
+    # from_keras_model, not from_concrete_functions: on Keras 3 models the latter converts
+    # without the weights' values and the interpreter returns NaN (seen with TF 2.21).
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints the temporary export it makes
+        flatbuffer: bytes = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    return flatbuffer
+
+
 class TFLiteRuntime:
     """The model converted to TensorFlow Lite, one interpreter per batch-size bucket."""
 
     def __init__(self, model: Any, max_batch_size: int, threads: int) -> None:
+        """``model``: a Keras model, or its TF Lite flatbuffer (:func:`tflite_flatbuffer`) converted elsewhere."""
         import tensorflow as tf
 
         self.name = "tflite"
         self.device = "CPU"
-        # from_keras_model, not from_concrete_functions: on Keras 3 models the latter converts
-        # without the weights' values and the interpreter returns NaN (seen with TF 2.21).
-        with contextlib.redirect_stdout(io.StringIO()):  # it prints the temporary export it makes
-            flatbuffer = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+        flatbuffer = model if isinstance(model, bytes) else tflite_flatbuffer(model)
         self._interpreters: dict[int, tuple[Any, int, int]] = {}
         with warnings.catch_warnings():
             # tf.lite.Interpreter announces its move to the ai-edge-litert package; TF 2.21 still ships it.
@@ -165,6 +175,11 @@ def pin_threads(threads: int) -> None:
         logger.debug("TensorFlow already initialised; thread pools left as they are")
 
 
+def chooses_tflite(requested: RuntimeName) -> bool:
+    """Whether :func:`build_runtime` would build TF Lite for ``requested``."""
+    return requested == "tflite" or (requested == "auto" and visible_gpu() is None)
+
+
 def build_runtime(model: Any, requested: RuntimeName, max_batch_size: int, threads: int) -> Runtime:
     """The runtime asked for; ``auto`` means the GPU when TensorFlow sees one, else TF Lite."""
     gpu = visible_gpu()
@@ -182,8 +197,18 @@ def check_equal(model: Any, runtime: Runtime, batch_size: int) -> float:
 
     Raises when it exceeds the tolerance, so a runtime that changes answers never serves.
     """
-    probe = model_input(np.random.default_rng(0).random((batch_size, *INPUT_SHAPE[:2]), dtype=np.float32))
-    expected = np.asarray(model(probe, training=False))
+    probe = probe_batch(batch_size)
+    return check_outputs(runtime, probe, np.asarray(model(probe, training=False)))
+
+
+def probe_batch(batch_size: int) -> np.ndarray:
+    """The inputs the runtime is compared with Keras on: ``batch_size`` random fields, always the same."""
+    return model_input(np.random.default_rng(0).random((batch_size, *INPUT_SHAPE[:2]), dtype=np.float32))
+
+
+def check_outputs(runtime: Runtime, probe: np.ndarray, expected: np.ndarray) -> float:
+    """Largest difference between ``runtime``'s outputs on ``probe`` and the Keras model's, ``expected``;
+    raises when it exceeds the tolerance."""
     difference = float(np.abs(runtime.predict(probe) - expected).max())
     if difference > EQUALITY_TOLERANCE:
         raise ModelLoadError(
