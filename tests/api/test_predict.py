@@ -27,7 +27,9 @@ def assert_prediction(body: dict[str, object], digit: int, version: str) -> None
     assert sum(probabilities) == pytest.approx(1.0, abs=1e-4)
     # P(right) = P(a digit at all) x P(this digit): at most the digit's own probability. Whether real
     # digits are flagged is a rate, asserted on larger samples in test_realistic_uploads.
-    assert 0.0 < body["confidence"] <= max(probabilities)
+    confidence = body["confidence"]
+    assert isinstance(confidence, float)
+    assert 0.0 < confidence <= max(probabilities)
     assert isinstance(body["is_digit"], bool)
     assert body["model_version"] == version
 
@@ -153,9 +155,7 @@ def test_explain_returns_the_input_the_model_saw(client: TestClient, test_digits
     assert explained["digit"] == plain["digit"] == test_digits.labels[0]
 
 
-def test_several_digits_in_one_image_point_to_the_number_reader(
-    client: TestClient, test_digits: MnistSplit
-) -> None:
+def test_several_digits_in_one_image_point_to_the_number_reader(client: TestClient, test_digits: MnistSplit) -> None:
     paper = np.full((120, 300), 255, np.uint8)
     for slot, image in enumerate(test_digits.images[:3]):
         paper[10:110, 10 + slot * 100 : 90 + slot * 100] = 255 - np.asarray(
