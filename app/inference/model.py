@@ -51,13 +51,14 @@ ACCURACY_MARGIN = 0.01
 """How far a model's accuracy on :data:`CHECK_DIGITS` may fall below its metadata's test accuracy."""
 
 
-def check_accuracy(runtime: Runtime, claimed: float | None, source: Path) -> float:
+def check_accuracy(runtime: Runtime, claimed: float | None, source: Path, batch_size: int) -> float:
     """The runtime's accuracy on the shipped check digits; raises if it is more than
     :data:`ACCURACY_MARGIN` below ``claimed`` (the metadata's ``test_accuracy``; ``None`` checks nothing)."""
     with np.load(CHECK_DIGITS) as shipped:
         images, labels = shipped["images"], shipped["labels"]
     inputs = model_input(images.astype(np.float32) / 255.0)
-    answers = np.concatenate([runtime.predict(inputs[i : i + 64]) for i in range(0, len(inputs), 64)])
+    chunks = range(0, len(inputs), batch_size)  # the runtime takes at most MAX_BATCH_SIZE at once
+    answers = np.concatenate([runtime.predict(inputs[i : i + batch_size]) for i in chunks])
     accuracy = float((answers[:, :NUM_CLASSES].argmax(axis=1) == labels).mean())
     if claimed is not None and accuracy < claimed - ACCURACY_MARGIN:
         raise ModelLoadError(
@@ -136,7 +137,7 @@ class Model:
             runtime = build_runtime(served, settings.runtime, settings.max_batch_size, settings.inference_threads)
             difference = check_equal(served, runtime, settings.max_batch_size)
             judged = None if judge is None else judge.metadata
-        accuracy = check_accuracy(runtime, metadata.test_accuracy, model_path)
+        accuracy = check_accuracy(runtime, metadata.test_accuracy, model_path, settings.max_batch_size)
         return cls(runtime, metadata, sha256, difference, judged, version, accuracy)
 
     def warm_up(self, max_batch_size: int) -> float:
