@@ -261,6 +261,9 @@ def find_lines(mask: np.ndarray) -> list[Line]:
 
     An opening with a long thin element keeps only what the element fits in; thickening the mask
     across the line first lets a line slanted by a few degrees (a photo's perspective) still fit.
+    The opening is skipped where no row (column) has as much ink as a line's length, which is exact
+    (the element needs that many pixels in one row): 143 -> 103 us per call on canvas uploads
+    (thread CPU, best of 5), four calls per reading.
     """
     height, width = mask.shape
     lines = []
@@ -269,6 +272,8 @@ def find_lines(mask: np.ndarray) -> list[Line]:
         if length < 12:
             continue
         thick = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3) if horizontal else (3, 1)))
+        if int(thick.sum(axis=1 if horizontal else 0).max()) < length:
+            continue  # no row (column) holds that much ink: no line can fit
         element = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
         straight = cv2.morphologyEx(thick, cv2.MORPH_OPEN, element) & mask
         for low, high in _runs(straight.any(axis=1) if horizontal else straight.any(axis=0)):
