@@ -46,6 +46,7 @@ import numpy as np
 from PIL import Image
 
 from bench.model_speed import seconds_per_call
+from bench.plots import rate_figure, save_rate_figure
 from bench.upload_images import make_upload_images, pillow_decode_seconds
 from bench.uploads import Body, number_path, plot_uploads, print_upload_table, upload_rows, write_upload_bodies
 from tests.support.server import ServerProcess, memory_mib
@@ -259,12 +260,7 @@ def model_images_per_second(model_path: Path) -> dict[str, float]:
 
 
 def plot(summaries: list[Summary], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(7, 4))
+    figure, axis = rate_figure()
     lines = dict.fromkeys((row.server, row.payload) for row in summaries if row.payload in ("json", "png"))
     for server, payload in lines:  # the uploads have a plot of their own
         selected = [row for row in summaries if (row.server, row.payload) == (server, payload)]
@@ -274,15 +270,7 @@ def plot(summaries: list[Summary], path: Path) -> None:
             marker="o",
             label=f"{server} ({payload})",
         )
-    axis.set_xscale("log", base=2)
-    axis.set_yscale("log")
-    axis.set_xlabel("concurrent clients")
-    axis.set_ylabel("requests/s (median over rounds)")
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
+    save_rate_figure(figure, axis, path)
 
 
 def print_table(summaries: list[Summary]) -> None:

@@ -18,6 +18,7 @@ from typing import Protocol
 
 import httpx
 
+from bench.plots import rate_figure, save_rate_figure
 from bench.upload_images import UploadImage
 
 NUMBER_PATH = "/predict/number"
@@ -150,12 +151,7 @@ def print_upload_table(rows: list[UploadRow]) -> None:
 
 def plot_uploads(rows: list[UploadRow], path: Path) -> None:
     """Requests/s of each upload against clients, with the service's JSON requests/s of the same rounds."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(7, 4))
+    figure, axis = rate_figure()
     names = list(dict.fromkeys(row.payload for row in rows))
     json_rows = [row for row in rows if row.payload == names[0]] if names else []
     axis.plot(
@@ -173,13 +169,4 @@ def plot_uploads(rows: list[UploadRow], path: Path) -> None:
             marker="o",
             label=f"{selected[0].description} -> {selected[0].request_path}",
         )
-    axis.set_xscale("log", base=2)
-    axis.set_yscale("log")
-    axis.set_xlabel("concurrent clients")
-    axis.set_ylabel("requests/s (median over rounds)")
-    axis.set_title("image uploads against JSON, one service")
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
+    save_rate_figure(figure, axis, path, title="image uploads against JSON, one service", legend_size=7)
