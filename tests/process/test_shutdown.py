@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from training.sources import MnistSplit
 pytestmark = [pytest.mark.slow, pytest.mark.mnist]
 CLIENTS = 16
 IMAGES_PER_REQUEST = 64
+HELD_AFTER = 1024  # bytes of each body sent before the clients wait for one another
 
 
 def wait_until_in_flight(url: str, count: int) -> None:
@@ -36,6 +38,8 @@ def wait_until_in_flight(url: str, count: int) -> None:
 
 
 def test_sigterm_finishes_accepted_requests_and_exits_zero(test_digits: MnistSplit) -> None:
+    """Each client sends its headers and the first part of its body, and holds the rest until all are
+    in flight: the signal then finds every request accepted and unfinished, whatever the machine's speed."""
     with server_process() as (server, url):
         labels = [int(label) for label in test_digits.labels]
         files = [
@@ -43,11 +47,21 @@ def test_sigterm_finishes_accepted_requests_and_exits_zero(test_digits: MnistSpl
             for i in range(IMAGES_PER_REQUEST)
         ]
         expected = [labels[i % len(labels)] for i in range(IMAGES_PER_REQUEST)]
+        encoded = httpx.Request("POST", f"{url}/predict/batch", files=files)
+        body, content_type = encoded.read(), encoded.headers["content-type"]
+        all_in_flight = threading.Event()
         outcomes: list[str] = []
+
+        def held_body() -> Iterator[bytes]:
+            yield body[:HELD_AFTER]
+            all_in_flight.wait(timeout=60)
+            yield body[HELD_AFTER:]
 
         def post_batch() -> None:
             try:
-                response = httpx.post(f"{url}/predict/batch", files=files, timeout=30)
+                response = httpx.post(
+                    f"{url}/predict/batch", content=held_body(), headers={"content-type": content_type}, timeout=60
+                )
                 digits = [p["digit"] for p in response.json()["predictions"]]
                 outcomes.append("complete" if response.status_code == 200 and digits == expected else "wrong")
             except httpx.TransportError as exc:
@@ -56,8 +70,11 @@ def test_sigterm_finishes_accepted_requests_and_exits_zero(test_digits: MnistSpl
         clients = [threading.Thread(target=post_batch) for _ in range(CLIENTS)]
         for client in clients:
             client.start()
-        wait_until_in_flight(url, CLIENTS)
-        server.send_signal(signal.SIGTERM)
+        try:
+            wait_until_in_flight(url, CLIENTS)
+            server.send_signal(signal.SIGTERM)
+        finally:
+            all_in_flight.set()
         for client in clients:
             client.join(timeout=60)
         assert server.wait(timeout=30) == 0
