@@ -52,7 +52,7 @@ def _examples(
     plain = rng.choice(len(images), size=min(sizes[0], len(images)), replace=False)
     return JudgeExamples.join(
         [
-            plain_digits(images[plain], labels[plain]),
+            plain_digits(images[plain], labels[plain], rng),
             drawn_digits(images, labels, sizes[1], lambda x: _probabilities(digit_model, x), rng),
             not_digits(images, sizes[2], rng),
         ]
