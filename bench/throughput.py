@@ -47,6 +47,7 @@ from PIL import Image
 
 from bench.model_speed import seconds_per_call
 from bench.plots import rate_figure, save_rate_figure
+from bench.runs import Run
 from bench.upload_images import make_upload_images, pillow_decode_seconds
 from bench.uploads import Body, number_path, plot_uploads, print_upload_table, upload_rows, write_upload_bodies
 from tests.support.server import ServerProcess, memory_mib
@@ -59,20 +60,6 @@ CEILING = "ceiling"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 IDLE_CHECK_S = 0.25  # how often, and at most how much CPU in that time, a server counts as idle
 IDLE_CPU_S = 0.02
-
-
-@dataclass
-class Run:
-    server: str
-    payload: str
-    concurrency: int
-    round: int
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-    cpu_us_per_request: float  # the server process, all threads; NaN for a deployment measured by URL
-    peak_rss_mib: float
 
 
 @dataclass

@@ -14,28 +14,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import httpx
 
 from bench.plots import rate_figure, save_rate_figure
+from bench.runs import Run
 from bench.upload_images import UploadImage
 
 NUMBER_PATH = "/predict/number"
-
-
-class RunLike(Protocol):
-    """The fields of ``bench.throughput.Run`` this module reads."""
-
-    server: str
-    payload: str
-    concurrency: int
-    round: int
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-    cpu_us_per_request: float
 
 
 @dataclass(frozen=True)
@@ -94,7 +80,7 @@ def write_upload_bodies(images: list[UploadImage], directory: Path, number_to: s
 
 
 def upload_rows(
-    runs: Sequence[RunLike], images: list[UploadImage], decode_seconds: dict[str, float], paths: dict[str, str]
+    runs: Sequence[Run], images: list[UploadImage], decode_seconds: dict[str, float], paths: dict[str, str]
 ) -> list[UploadRow]:
     """The uploads table: each upload's runs on the service against the service's JSON runs of the same round."""
     json_runs = {(run.concurrency, run.round): run for run in runs if run.server == "service" and run.payload == "json"}

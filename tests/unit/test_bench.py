@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from bench.throughput import IDLE_CHECK_S, Run, summarize, wait_until_idle
+from bench.runs import Run
+from bench.throughput import IDLE_CHECK_S, summarize, wait_until_idle
 
 
 def run(server: str, concurrency: int, round_: int, rps: float, p50: float, payload: str = "json") -> Run:
