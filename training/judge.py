@@ -30,6 +30,7 @@ from training.calibration import expected_calibration_error, fit_temperature, pl
 from training.judge_data import JudgeExamples, drawn_digits, not_digits, plain_digits
 from training.pipelines import split_validation
 from training.sources import load_mnist
+from training.synthesis.strokes import use_system_typefaces
 from training.train import DEFAULT_VALIDATION_SIZE, save_and_verify
 
 RELIABILITY_FILE = "reliability.png"
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.monotonic()
+    print(f"printed marks in {use_system_typefaces()} typefaces", flush=True)
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
     mnist = load_mnist(args.data)

@@ -2,8 +2,8 @@
 
 Non-digit marks must look like what people actually put in front of a digit reader, which is
 mostly handwriting, so every character we use has a skeleton (polylines in a unit box) that is
-jittered and drawn with a random pen. Typefaces (the built-in scalable font, and the system's
-TrueType families where installed: ``TYPEFACES``) add printed variants: labels, stickers, typed text.
+jittered and drawn with a random pen. Typefaces (the built-in scalable font, and for training the
+system's TrueType families: ``use_system_typefaces``) add printed variants: labels, stickers, typed text.
 
 Characters that a reader could fairly take for a digit are left out (``DIGIT_LOOKALIKES``): a
 non-digit test set containing an "O" or an "l" would punish a correct "0" or "1".
@@ -201,9 +201,20 @@ def slant(mask: FloatArray, rng: np.random.Generator, height: float) -> FloatArr
 
 
 FONT_DIRS = tuple(Path("/usr/share/fonts/truetype") / name for name in ("dejavu", "liberation2", "freefont"))
-"""Typefaces for printed marks where installed (``make train-judge`` installs them: Debian's
-fonts-dejavu-core, fonts-liberation2, fonts-freefont-ttf); Pillow's built-in font is always one."""
-TYPEFACES: tuple[Path | None, ...] = (None, *sorted(p for d in FONT_DIRS if d.is_dir() for p in d.glob("*.ttf")))
+"""Where ``use_system_typefaces`` looks (``make train-judge`` installs Debian's fonts-dejavu-core,
+fonts-liberation2 and fonts-freefont-ttf)."""
+TYPEFACES: list[Path | None] = [None]
+"""Typefaces printed marks are drawn in: Pillow's built-in font (``None``), so that every machine
+makes the same test sets; training adds the system's with ``use_system_typefaces``."""
+
+
+def use_system_typefaces() -> int:
+    """Also draw printed marks in every TrueType face under ``FONT_DIRS``; returns how many faces are used.
+
+    For training only: the faces installed differ from machine to machine, and test sets must not.
+    """
+    TYPEFACES[1:] = sorted(p for d in FONT_DIRS if d.is_dir() for p in d.glob("*.ttf"))
+    return len(TYPEFACES)
 
 
 @functools.lru_cache(maxsize=256)
