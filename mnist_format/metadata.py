@@ -96,9 +96,6 @@ class ModelMetadata(BaseModel):
     def write(self, path: Path) -> None:
         path.write_text(self.model_dump_json(indent=2, exclude_none=True) + "\n")
 
-    def as_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
-
 
 JUDGE_FILE = "judge.keras"
 JUDGE_METADATA_FILE = "judge.json"

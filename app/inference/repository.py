@@ -119,7 +119,6 @@ class ModelRepository:
         self.kept = settings.model_versions_kept
         self.versions: dict[str, ModelVersion] = {}
         self.served: ModelVersion | None = None
-        self.failures = 0
         self.last_failure: ModelVersion | None = None
         self._on_swap = on_swap
         self._observer = observer
@@ -275,7 +274,6 @@ class ModelRepository:
 
     def _refuse(self, entry: ModelVersion, exc: Exception) -> None:
         entry.state, entry.error = VersionState.END, str(exc)
-        self.failures += 1
         self.last_failure = entry
         served = self.served.version if self.served is not None else "none"
         logger.error("model version %s refused (still serving version %s): %s", entry.version, served, exc)
