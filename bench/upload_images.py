@@ -27,6 +27,7 @@ from PIL import Image
 from training.synthesis import ink
 from training.synthesis import render as r
 from training.synthesis.numbers import make_number
+from training.synthesis.paper import phone_jpeg
 from training.synthesis.uploads import make_canvas
 
 Digit = npt.NDArray[np.uint8]
@@ -56,17 +57,7 @@ def _photo_of_digit(digit: Digit, h: int, w: int, quality: int, rng: np.random.G
     r.light(sheet, r.gradient(wh, ww, rng, 0.45))
     r.light(sheet, 1.0 - r.hard_shadow(wh, ww, rng) * np.float32(0.35), (0.9, 0.95, 1.1))
     r.colour_cast(sheet, rng, 0.08)
-    blur = 0.8 * max(h, w) / 500
-    return r.finish(
-        sheet,
-        rng,
-        noise=(6, 6),
-        blur_px=(blur, blur),
-        jpeg=1.0,
-        quality=(quality, quality),
-        grey_chance=0.0,
-        size=(h, w),
-    )
+    return phone_jpeg(sheet, rng, (h, w), noise=(6, 6), blur_px=0.8 * max(h, w) / 500, quality=(quality, quality))
 
 
 def _number(digits: list[Digit], labels: list[int], rng: np.random.Generator) -> tuple[bytes, str]:
@@ -94,39 +85,17 @@ def make_upload_images(
     number, text = _number(
         [digits[i] for i in range(1, 1 + NUMBER_DIGITS)], [int(x) for x in labels[1 : 1 + NUMBER_DIGITS]], rng
     )
+    digit, label = digits[0], str(labels[0])
+    # Made in this order, which the seed's draws depend on: the same seed gives the same bytes.
+    canvas = make_canvas(digit, rng)
+    photo = _photo_of_digit(digit, 600, 600, 85, rng)
+    phone = _photo_of_digit(digit, 3000, 4000, 90, rng)
+    number_description = f"{NUMBER_SIZE[1]}x{NUMBER_SIZE[0]} number PNG, {NUMBER_DIGITS} digits"
     return [
-        UploadImage(
-            "canvas",
-            make_canvas(digits[0], rng),
-            "image/png",
-            "drawing.png",
-            str(labels[0]),
-            "280x280 canvas PNG (RGBA)",
-        ),
-        UploadImage(
-            "photo600",
-            _photo_of_digit(digits[0], 600, 600, 85, rng),
-            "image/jpeg",
-            "photo.jpg",
-            str(labels[0]),
-            "600x600 photo JPEG",
-        ),
-        UploadImage(
-            "phone12mp",
-            _photo_of_digit(digits[0], 3000, 4000, 90, rng),
-            "image/jpeg",
-            "IMG_0001.jpg",
-            str(labels[0]),
-            "4000x3000 phone JPEG (q90)",
-        ),
-        UploadImage(
-            "number",
-            number,
-            "image/png",
-            "number.png",
-            text,
-            f"{NUMBER_SIZE[1]}x{NUMBER_SIZE[0]} number PNG, {NUMBER_DIGITS} digits",
-        ),
+        UploadImage("canvas", canvas, "image/png", "drawing.png", label, "280x280 canvas PNG (RGBA)"),
+        UploadImage("photo600", photo, "image/jpeg", "photo.jpg", label, "600x600 photo JPEG"),
+        UploadImage("phone12mp", phone, "image/jpeg", "IMG_0001.jpg", label, "4000x3000 phone JPEG (q90)"),
+        UploadImage("number", number, "image/png", "number.png", text, number_description),
     ]
 
 

@@ -110,15 +110,25 @@ def shadow_photo(digit: Digit, rng: np.random.Generator) -> bytes:
         sheet = r.warp(sheet, _shrink(h, w, rng), jitter_colour(rng, pick(rng, DESKS), 10))
     sheet = r.warp(sheet, r.perspective_matrix(h, w, rng, uniform(rng, 0.01, 0.08)))
     blur_px = uniform(rng, 0.3, 1.2) * max(out_h, out_w) / 500
+    return phone_jpeg(sheet, rng, (out_h, out_w), noise=(3, 12), blur_px=blur_px, quality=(50, 90))
+
+
+def phone_jpeg(
+    sheet: ink.FloatArray,
+    rng: np.random.Generator,
+    size: tuple[int, int],
+    *,
+    noise: tuple[float, float],
+    blur_px: float,
+    quality: tuple[int, int],
+) -> bytes:
+    """``sheet`` saved as a phone saves a photo: enlarged to ``size`` (h, w), always a colour JPEG.
+
+    ``blur_px`` is the lens blur in output pixels. The benchmark's fixed phone photos
+    (``bench.upload_images``) are finished by it too, so they look like :func:`shadow_photo`'s.
+    """
     return r.finish(
-        sheet,
-        rng,
-        noise=(3, 12),
-        blur_px=(blur_px, blur_px),
-        jpeg=1.0,
-        quality=(50, 90),
-        grey_chance=0.0,
-        size=(out_h, out_w),
+        sheet, rng, noise=noise, blur_px=(blur_px, blur_px), jpeg=1.0, quality=quality, grey_chance=0.0, size=size
     )
 
 
