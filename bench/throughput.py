@@ -48,6 +48,7 @@ from PIL import Image
 from bench.model_speed import seconds_per_call
 from bench.plots import rate_figure, save_rate_figure
 from bench.runs import Run
+from bench.tables import print_markdown_table
 from bench.upload_images import make_upload_images, pillow_decode_seconds
 from bench.uploads import Body, number_path, plot_uploads, print_upload_table, upload_rows, write_upload_bodies
 from tests.support.server import ServerProcess, memory_mib
@@ -261,19 +262,26 @@ def plot(summaries: list[Summary], path: Path) -> None:
 
 
 def print_table(summaries: list[Summary]) -> None:
-    print(
-        "\n| server | payload | clients | req/s | x ceiling | p50 ms | p50 x ceiling | p99 ms | errors "
-        "| CPU us/req | peak RSS MiB |"
+    print_markdown_table(
+        "server | payload | clients | req/s | x ceiling | p50 ms | p50 x ceiling | p99 ms | errors | CPU us/req "
+        "| peak RSS MiB",
+        [
+            (
+                row.server,
+                row.payload,
+                row.concurrency,
+                f"{row.requests_per_second:.0f}",
+                f"{row.throughput_ratio:.2f}" if row.throughput_ratio is not None else "",
+                f"{row.p50_ms:.2f}",
+                f"{row.p50_ratio:.2f}" if row.p50_ratio is not None else "",
+                f"{row.p99_ms:.2f}",
+                row.errors,
+                f"{row.cpu_us_per_request:.0f}",
+                f"{row.peak_rss_mib:.0f}",
+            )
+            for row in summaries
+        ],
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for row in summaries:
-        ratio = f"{row.throughput_ratio:.2f}" if row.throughput_ratio is not None else ""
-        p50_ratio = f"{row.p50_ratio:.2f}" if row.p50_ratio is not None else ""
-        print(
-            f"| {row.server} | {row.payload} | {row.concurrency} | {row.requests_per_second:.0f} | {ratio} | "
-            f"{row.p50_ms:.2f} | {p50_ratio} | {row.p99_ms:.2f} | {row.errors} | {row.cpu_us_per_request:.0f} | "
-            f"{row.peak_rss_mib:.0f} |"
-        )
 
 
 @dataclass(frozen=True)

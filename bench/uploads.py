@@ -19,6 +19,7 @@ import httpx
 
 from bench.plots import rate_figure, save_rate_figure
 from bench.runs import Run
+from bench.tables import print_markdown_table
 from bench.upload_images import UploadImage
 
 NUMBER_PATH = "/predict/number"
@@ -122,17 +123,27 @@ def upload_rows(
 
 
 def print_upload_table(rows: list[UploadRow]) -> None:
-    print(
-        "\n| upload | posted to | clients | req/s | JSON req/s | x JSON | p50 ms | p99 ms | errors "
-        "| CPU ms/upload | Pillow decode CPU ms | CPU x decode |"
+    print_markdown_table(
+        "upload | posted to | clients | req/s | JSON req/s | x JSON | p50 ms | p99 ms | errors | CPU ms/upload "
+        "| Pillow decode CPU ms | CPU x decode",
+        [
+            (
+                row.description,
+                row.request_path,
+                row.concurrency,
+                f"{row.requests_per_second:,.0f}",
+                f"{row.json_requests_per_second:,.0f}",
+                f"{row.json_ratio:.2f}",
+                f"{row.p50_ms:.2f}",
+                f"{row.p99_ms:.2f}",
+                row.errors,
+                f"{row.cpu_ms_per_upload:.2f}",
+                f"{row.pillow_decode_ms:.2f}",
+                f"{row.cpu_over_decode:.1f}",
+            )
+            for row in rows
+        ],
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for row in rows:
-        print(
-            f"| {row.description} | {row.request_path} | {row.concurrency} | {row.requests_per_second:,.0f} | "
-            f"{row.json_requests_per_second:,.0f} | {row.json_ratio:.2f} | {row.p50_ms:.2f} | {row.p99_ms:.2f} | "
-            f"{row.errors} | {row.cpu_ms_per_upload:.2f} | {row.pillow_decode_ms:.2f} | {row.cpu_over_decode:.1f} |"
-        )
 
 
 def plot_uploads(rows: list[UploadRow], path: Path) -> None:
