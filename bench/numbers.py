@@ -13,7 +13,6 @@ text's confidence, and the CPU time of a number against a single-digit reading o
 
 from __future__ import annotations
 
-import argparse
 import io
 import time
 
@@ -29,6 +28,7 @@ from app.preprocessing.normalize import to_mnist
 from app.preprocessing.number import segment_image
 from app.preprocessing.pipeline import read_image
 from bench.realistic_uploads import predict_all
+from bench.sampling import chosen, sampling_inputs, sampling_parser
 from mnist_format import NUM_CLASSES
 from training.synthesis import NUMBER_STYLES, make_number, pick_digits
 
@@ -128,24 +128,14 @@ def fit_logistic(product: np.ndarray, correct: np.ndarray) -> tuple[float, float
 
 
 def main(argv: list[str] | None = None) -> int:
-    from app.config import Settings
-    from training.sources import load_mnist
-
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="MNIST directory (default: $MNIST_DIR)")
-    parser.add_argument("--per-style", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--styles", help="comma-separated styles (default: all)")
+    parser = sampling_parser(__doc__, "style", 100, "styles")
     parser.add_argument("--no-baseline", action="store_true", help="skip the contour tutorial")
     parser.add_argument("--fit", action="store_true", help="print the CONFIDENCE_POWER that fits these numbers")
     parser.add_argument("--show-errors", action="store_true")
     args = parser.parse_args(argv)
 
-    settings = Settings()
-    model = Model.load(settings)
-    test = load_mnist(args.data).test
-    rng = np.random.default_rng(args.seed)
-    styles = args.styles.split(",") if args.styles else list(NUMBER_STYLES)
+    settings, model, test, rng = sampling_inputs(args.data, args.seed)
+    styles = chosen(args.styles, NUMBER_STYLES)
     print(
         f"{'style':<12}{'ours':>8}{'contour':>9}{'cpu x':>7}{'ms':>7}  (n={args.per_style} per style, seed {args.seed})"
     )

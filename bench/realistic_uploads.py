@@ -14,7 +14,6 @@ words, signatures, several digits), the share the service flags ``is_digit: fals
 
 from __future__ import annotations
 
-import argparse
 import io
 import time
 
@@ -28,6 +27,7 @@ from app.inference.runtimes import model_input
 from app.postprocessing.choose import Chosen, choose
 from app.preprocessing.candidates import Candidates
 from app.preprocessing.pipeline import DigitReading, read_image
+from bench.sampling import chosen, sampling_inputs, sampling_parser
 from mnist_format import FIELD_SIDE, NUM_CLASSES
 from training.sources import MnistSplit
 from training.synthesis import DIGIT_KINDS, NON_DIGIT_KINDS, several_digits
@@ -70,24 +70,14 @@ def _non_digits(test: MnistSplit, per_kind: int, rng: np.random.Generator) -> di
 
 
 def main(argv: list[str] | None = None) -> int:
-    from app.config import Settings
-    from training.sources import load_mnist
-
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="MNIST directory (default: $MNIST_DIR)")
-    parser.add_argument("--per-kind", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--kinds", help="comma-separated digit kinds (default: all)")
+    parser = sampling_parser(__doc__, "kind", 200, "digit kinds")
     parser.add_argument("--no-marks", action="store_true", help="skip the non-digits")
     args = parser.parse_args(argv)
 
-    settings = Settings()
-    model = Model.load(settings)
+    settings, model, test, rng = sampling_inputs(args.data, args.seed)
     threshold = Predictor(model, settings).digit_threshold
     batch = settings.max_batch_size
-    test = load_mnist(args.data).test
-    rng = np.random.default_rng(args.seed)
-    kinds = args.kinds.split(",") if args.kinds else list(DIGIT_KINDS)
+    kinds = chosen(args.kinds, DIGIT_KINDS)
     print(f"{'digits':<16}{'right':>8}{'flagged':>9}{'naive':>8}{'ms':>7}  (n={args.per_kind}, model {model.version})")
     rates = []
     for kind in kinds:
