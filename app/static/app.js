@@ -5,19 +5,14 @@ const STROKE_FRACTION = 0.075; // pen width as a fraction of the canvas side: MN
 const DEBOUNCE_MS = 250;
 const NUMBER_WIDTH = 3; // the number pad is three times as wide as high: room for several digits
 
-const pad = document.getElementById("pad");
+// Every element of the page that has an id, by its id: looked up once, named here.
+const {
+  pad, overlay, bars, preview, seen, clear: clearButton, upload: uploadInput,
+  digit: digitText, confidence: confidenceText, error: errorText, verdict: verdictText,
+  "seen-image": seenImage, "number-digits": numberDigits, "model-info": modelInfo,
+} = Object.fromEntries([...document.querySelectorAll("[id]")].map((element) => [element.id, element]));
 const context = pad.getContext("2d");
-const digitText = document.getElementById("digit");
-const confidenceText = document.getElementById("confidence");
-const errorText = document.getElementById("error");
-const bars = document.getElementById("bars");
-const preview = document.getElementById("preview");
-const verdictText = document.getElementById("verdict");
-const seen = document.getElementById("seen");
-const seenImage = document.getElementById("seen-image");
-const overlay = document.getElementById("overlay");
 const overlayContext = overlay.getContext("2d");
-const numberDigits = document.getElementById("number-digits");
 let mode = "digit";
 let drawing = false;
 let hasInk = false;
@@ -170,14 +165,14 @@ for (const type of ["pointerup", "pointercancel"]) {
   });
 }
 
-document.getElementById("clear").addEventListener("click", () => {
+clearButton.addEventListener("click", () => {
   clearTimeout(debounce);
   clearPad();
   preview.hidden = true;
   resetResult("Draw a digit or upload an image.");
 });
 
-document.getElementById("upload").addEventListener("change", (event) => {
+uploadInput.addEventListener("change", (event) => {
   const file = event.target.files[0];
   if (!file) return;
   preview.src = URL.createObjectURL(file);
@@ -187,18 +182,17 @@ document.getElementById("upload").addEventListener("change", (event) => {
 });
 
 async function loadModelInfo() {
-  const info = document.getElementById("model-info");
   try {
     const response = await fetch("/model");
     if (response.ok) {
       const model = await response.json();
-      info.textContent = `Model ${model.architecture} version ${model.version}, `
+      modelInfo.textContent = `Model ${model.architecture} version ${model.version}, `
         + `test accuracy ${(model.test_accuracy * 100).toFixed(2)}% on MNIST`;
       return;
     }
-    info.textContent = response.status === 503 ? "The model is loading…" : "Model information unavailable.";
+    modelInfo.textContent = response.status === 503 ? "The model is loading…" : "Model information unavailable.";
   } catch {
-    info.textContent = "The service cannot be reached.";
+    modelInfo.textContent = "The service cannot be reached.";
   }
   setTimeout(loadModelInfo, 2000);
 }
