@@ -195,30 +195,22 @@ def _parse_args(argv: list[str] | None) -> TrainingConfig:
     parser.add_argument("--version", type=int, help="model version (default: UTC time, YYYYMMDDHHMM)")
     parser.add_argument(
         "--export-savedmodel",
+        dest="export_dir",
         type=Path,
         metavar="DIR",
         help="also export a SavedModel to DIR/mnist/<version>/ for TF Serving or Triton",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    recipe = ARCHITECTURES[args.arch].recipe
+    options = vars(parser.parse_args(argv))
+    recipe = ARCHITECTURES[options["arch"]].recipe
     recipe = replace(
         recipe,
-        epochs=args.epochs or recipe.epochs,
-        batch_size=args.batch_size or recipe.batch_size,
+        epochs=options.pop("epochs") or recipe.epochs,
+        batch_size=options.pop("batch_size") or recipe.batch_size,
     )
-    return TrainingConfig(
-        arch=args.arch,
-        recipe=recipe,
-        out=args.out,
-        data=args.data,
-        seed=args.seed,
-        validation_size=args.validation_size,
-        limit=args.limit,
-        version=args.version,
-        export_dir=args.export_savedmodel,
-        verbose=0 if args.quiet else "auto",
-    )
+    verbose = 0 if options.pop("quiet") else "auto"
+    # Every other option is named as the config field it sets, so a new one needs no copying here.
+    return TrainingConfig(recipe=recipe, verbose=verbose, **options)
 
 
 def _print_summary(result: TrainingResult) -> None:
