@@ -63,6 +63,14 @@ MOSTLY_LINES = 0.5
 """When removing lines leaves less than this share of the ink, the ink as it was is tried too."""
 LINE_LEVEL = 0.2
 """Ink strength from which a pixel can belong to a printed line."""
+MIN_LINE_LENGTH = 12
+"""Shortest straight run (working pixels) taken as a line at all."""
+FRAME_SPAN = 0.2
+"""A side of a printed box is straight for at least this share of the image: boxes of any size."""
+FRAME_MIN_LENGTH = 8
+"""Shortest frame side (working pixels): the short side of a small box in a small image."""
+CORNER_REACH = 3 + LINE_MAX_THICKNESS
+"""Two lines whose ends lie within this (working pixels) meet in a corner."""
 
 
 @dataclass(frozen=True)
@@ -256,8 +264,8 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
-def find_lines(mask: np.ndarray) -> list[Line]:
-    """Horizontal and vertical runs straight for ``LINE_SPAN`` of the image, slightly slanted ones included.
+def find_lines(mask: np.ndarray, span: float = LINE_SPAN, shortest: int = MIN_LINE_LENGTH) -> list[Line]:
+    """Horizontal and vertical runs straight for ``span`` of the image, slightly slanted ones included.
 
     An opening with a long thin element keeps only what the element fits in; thickening the mask
     across the line first lets a line slanted by a few degrees (a photo's perspective) still fit.
@@ -268,8 +276,8 @@ def find_lines(mask: np.ndarray) -> list[Line]:
     height, width = mask.shape
     lines = []
     for horizontal in (True, False):
-        length = int(LINE_SPAN * (width if horizontal else height))
-        if length < 12:
+        length = int(span * (width if horizontal else height))
+        if length < shortest:
             continue
         thick = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3) if horizontal else (3, 1)))
         if int(thick.sum(axis=1 if horizontal else 0).max()) < length:
@@ -330,25 +338,115 @@ def remove_lines(ink: np.ndarray, frames: bool = False) -> np.ndarray:
     rest = mask.astype(bool) & ~on_lines
     if not rest.any():  # nothing but straight strokes: a lone 1, not a page of lines
         return ink
-    erase = np.zeros(mask.shape, dtype=bool)
-    for line in lines:
-        if _runs_past(line, rest) or (frames and _framed(line, lines)):
-            erase |= line.pixels
-    if not erase.any():
+    erased = [line for line in lines if _runs_past(line, rest) or (frames and _framed(line, lines))]
+    if not erased:
         return ink
-    kept = (mask.astype(bool) & ~erase).astype(np.uint8)
+    return _erase(ink, mask, erased)
+
+
+def _erase(ink: np.ndarray, mask: np.ndarray, lines: list[Line]) -> np.ndarray:
+    """The lines' pixels (and their anti-aliased edges) set to 0, except where a stroke crosses them.
+
+    A stroke crossing a horizontal line is bridged by a closing across rows; one crossing a vertical
+    line, across columns. Each line is bridged only across itself: closing a vertical line along
+    its own length joined the un-erased fringe of its anti-aliased (or slightly slanted) edge back
+    over it, so a form box's vertical sides stayed in the digit's crop.
+    """
+    across, down = np.zeros(mask.shape, dtype=bool), np.zeros(mask.shape, dtype=bool)
+    for line in lines:
+        if line.horizontal:
+            across |= line.pixels
+        else:
+            down |= line.pixels
+    kept = (mask.astype(bool) & ~(across | down)).astype(np.uint8)
     bridge = 2 * LINE_MAX_THICKNESS + 1
-    across_rows = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
-    across_cols = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
-    erase &= cv2.bitwise_or(across_rows, across_cols) == 0
-    halo = cv2.dilate(erase.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # the lines' anti-aliased edges
+    if across.any():
+        rows = cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge))
+        across &= cv2.morphologyEx(kept, cv2.MORPH_CLOSE, rows) == 0
+    if down.any():
+        cols = cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1))
+        down &= cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cols) == 0
+    erase = (across | down).astype(np.uint8)
+    halo = cv2.dilate(erase, np.ones((3, 3), np.uint8)) > 0  # the lines' anti-aliased edges
     cleaned = ink.copy()
     cleaned[halo & (kept == 0)] = 0.0
     return cleaned
 
 
+def _frame_sides(lines: list[Line]) -> list[Line]:
+    """The lines that are sides of printed frames: boxes, and open fields drawn as brackets.
+
+    A frame is a line whose two ends each meet the end of a perpendicular line (a corner, within
+    ``CORNER_REACH``), both of those running the same way from it: a box's every side, the base of
+    an open field with raised ticks at its ends (a U), a box with a side lost under the writing.
+    A digit's straight strokes cross each other or run into curves: a 4's bar crosses its stem, a
+    7's bar runs into a slanted stroke, a 5's bar meets a straight stroke at one end only.
+    """
+    horizontal = [line for line in lines if line.horizontal]
+    vertical = [line for line in lines if not line.horizontal]
+    if not horizontal or not vertical:
+        return []
+    across = np.array([(line.start, line.end - 1, line.position()) for line in horizontal])
+    down = np.array([(line.start, line.end - 1, line.position()) for line in vertical])
+    # meet[i, j, a, b]: end a (left, right) of horizontal line i meets end b (top, bottom) of vertical j
+    meet = (np.abs(across[:, None, :2, None] - down[None, :, None, None, 2]) <= CORNER_REACH) & (
+        np.abs(across[:, None, None, None, 2] - down[None, :, None, :2]) <= CORNER_REACH
+    )
+    top_left, top_right = meet[:, :, 0, 0], meet[:, :, 1, 0]  # the vertical runs down from there
+    bottom_left, bottom_right = meet[:, :, 0, 1], meet[:, :, 1, 1]  # ... and up from there
+    base = bottom_left.any(axis=1) & bottom_right.any(axis=1)  # a U's base
+    lid = top_left.any(axis=1) & top_right.any(axis=1)  # an upside-down U's top
+    left = top_left.any(axis=0) & bottom_left.any(axis=0)  # the back of a [
+    right = top_right.any(axis=0) & bottom_right.any(axis=0)  # the back of a ]
+    across_sides = (
+        base | lid | (top_left | bottom_left)[:, left].any(axis=1) | (top_right | bottom_right)[:, right].any(axis=1)
+    )
+    down_sides = left | right | (bottom_left | bottom_right)[base].any(axis=0) | (top_left | top_right)[lid].any(axis=0)
+    return [line for line, side in zip(horizontal, across_sides, strict=True) if side] + [
+        line for line, side in zip(vertical, down_sides, strict=True) if side
+    ]
+
+
+def _thin_parts(mask: np.ndarray) -> np.ndarray:
+    """The mask without its thick parts: where a square wider than a printed line fits, and its edge.
+
+    Straight runs inside a thick stroke's body (a bold 0's sides, a 5's bar) met end to end like a
+    box's sides: 13 of 100 scans and 22 of 100 squared pages had a frame found in the digit.
+    """
+    side = LINE_MAX_THICKNESS + 1
+    thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
+    thin: np.ndarray = mask & (cv2.dilate(thick, np.ones((3, 3), np.uint8)) == 0)
+    return thin
+
+
+def remove_frames(ink: np.ndarray) -> np.ndarray:
+    """Printed boxes of any size erased (``_frame_sides``), strokes crossing them kept.
+
+    A form field's box is often far shorter than ``LINE_SPAN`` of the image (a label beside it, a
+    wide margin round it, a small box), and its sides do not run past the writing: ``remove_lines``
+    kept them as ink, and the digit was cropped, scaled and centred with its box around it.
+    Lines here need only ``FRAME_SPAN`` of the image; only closed frames of them are erased, and
+    only thin ones (``_thin_parts``). As one more reading (``clean``), form boxes went from 60.7% to
+    72.7% read right (bench, seed 0, 150 a kind), with squared, ruled, tight and scanned digits unchanged.
+    """
+    mask = (ink > LINE_LEVEL).astype(np.uint8)
+    sides = _frame_sides(find_lines(_thin_parts(mask), FRAME_SPAN, FRAME_MIN_LENGTH))
+    if not sides:
+        return ink
+    erase = np.zeros(mask.shape, dtype=bool)
+    for line in sides:
+        erase |= line.pixels
+    if not (mask.astype(bool) & ~erase).any():
+        return ink
+    return _erase(ink, mask, sides)
+
+
 def clean(gray: np.ndarray, dark_ink: bool, photo: bool | None = None) -> list[np.ndarray]:
-    """The ink of a working-size image: without its printed lines, and also without box sides when that differs."""
+    """The ink of a working-size image: without its printed lines, and also without box sides when that differs.
+
+    A closed frame (``remove_frames``) gives one more reading, not the only one: taking it alone
+    lost 4-5 points on squared paper (whose cells are closed frames too) and 3 on tight crops.
+    """
     ink = cut_noise(ink_map(gray, dark_ink, photo))
     if ink is None:
         return []
@@ -361,4 +459,7 @@ def clean(gray: np.ndarray, dark_ink: bool, photo: bool | None = None) -> list[n
         # More ink taken than left: a page of lines with a small digit, or a digit of long straight
         # strokes (test digit 584, a 1 with a short flag) wholly erased; the model tells which.
         variants.append(ink)
+    unframed = remove_frames(ink)
+    if unframed is not ink:
+        variants.append(remove_lines(unframed))
     return variants

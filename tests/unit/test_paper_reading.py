@@ -9,17 +9,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from app.preprocessing import paper
 from app.preprocessing.marks import find_marks
-from app.preprocessing.paper import (
-    POLARITY_SURE,
-    clean,
-    cut_noise,
-    find_lines,
-    ink_map,
-    polarity_score,
-    remove_lines,
-    to_working_size,
-)
 from app.preprocessing.pipeline import read_gray
 
 PAPER, INK = 235, 30
@@ -34,8 +25,8 @@ def seven(side: int, thickness: int, paper: int = PAPER, ink: int = INK) -> np.n
 
 
 def ink_of(page: np.ndarray) -> np.ndarray:
-    work = to_working_size(page).gray
-    ink = cut_noise(ink_map(work, polarity_score(work) > 0))
+    work = paper.to_working_size(page).gray
+    ink = paper.cut_noise(paper.ink_map(work, paper.polarity_score(work) > 0))
     assert ink is not None
     return ink
 
@@ -45,7 +36,7 @@ def test_ruled_lines_are_erased_and_the_stroke_crossing_them_kept() -> None:
     for row in range(10, 160, 24):
         page[row : row + 2] = 150  # light ruled lines across the page
     ink = ink_of(page)
-    cleaned = remove_lines(ink)
+    cleaned = paper.remove_lines(ink)
     assert (cleaned[10:12] > 0.2).sum() < (ink[10:12] > 0.2).sum() / 4  # a line away from the digit: gone
     crossing = 106  # this ruled line crosses the 7's diagonal: the stroke across it stays
     assert (cleaned[crossing : crossing + 2, 40:120] > 0.2).any()
@@ -56,7 +47,7 @@ def test_squared_paper_lines_go_both_ways() -> None:
     page = seven(160, 7)
     page[::20] = 170
     page[:, ::20] = 170
-    cleaned = remove_lines(ink_of(page))
+    cleaned = paper.remove_lines(ink_of(page))
     assert (cleaned[:, 5] > 0.2).sum() < 10  # a vertical grid line far from the digit
     assert (cleaned[150, :] > 0.2).sum() < 10
 
@@ -65,31 +56,31 @@ def test_a_form_box_around_the_digit_is_found_as_four_lines_and_erased() -> None
     page = seven(160, 7)
     cv2.rectangle(page, (15, 15), (145, 145), 40, 3)  # a printed box, as dark as the pen
     ink = ink_of(page)
-    assert len(find_lines((ink > 0.2).astype(np.uint8))) >= 4
-    variants = clean(to_working_size(page).gray, dark_ink=True)
+    assert len(paper.find_lines((ink > 0.2).astype(np.uint8))) >= 4
+    variants = paper.clean(paper.to_working_size(page).gray, dark_ink=True)
     assert any((variant[:, :20] > 0.2).sum() < 20 for variant in variants)  # a version without the box
 
 
 def test_a_digit_made_of_straight_strokes_is_not_taken_for_lines() -> None:
     page = np.full((120, 120), PAPER, np.uint8)
     cv2.line(page, (60, 10), (60, 110), INK, 8)  # a 1, as long as the image
-    assert (remove_lines(ink_of(page)) > 0.5).sum() > 500
+    assert (paper.remove_lines(ink_of(page)) > 0.5).sum() > 500
 
 
 def test_polarity_of_a_tight_crop_with_no_margin() -> None:
     page = seven(100, 12)
     rows, cols = np.flatnonzero((page < 128).any(axis=1)), np.flatnonzero((page < 128).any(axis=0))
     tight = page[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    # never surely wrong: within POLARITY_SURE, both polarities go to the model, which picks
-    assert polarity_score(tight) > -POLARITY_SURE
-    assert polarity_score(255 - tight) < POLARITY_SURE
+    # never surely wrong: within paper.POLARITY_SURE, both polarities go to the model, which picks
+    assert paper.polarity_score(tight) > -paper.POLARITY_SURE
+    assert paper.polarity_score(255 - tight) < paper.POLARITY_SURE
 
 
 def test_chalk_on_a_dark_board_is_light_ink() -> None:
     rng = np.random.default_rng(0)
     board = seven(200, 9, paper=50, ink=220).astype(np.float32) + rng.normal(0, 8, (200, 200))
     board = np.clip(board, 0, 255).astype(np.uint8)
-    assert polarity_score(board) < 0
+    assert paper.polarity_score(board) < 0
     assert len(read_gray(board).inputs) >= 1
 
 
@@ -103,7 +94,7 @@ def test_a_shadow_across_the_page_is_not_ink() -> None:
 
 def test_an_8_pixel_scan_is_enlarged_and_read() -> None:
     small = cv2.resize(seven(64, 8), (8, 8), interpolation=cv2.INTER_AREA)
-    work = to_working_size(small)
+    work = paper.to_working_size(small)
     assert min(work.gray.shape) >= 28
     assert read_gray(small).inputs.shape[1:] == (28, 28)
 
@@ -116,3 +107,45 @@ def test_pieces_of_one_digit_are_one_mark_and_two_digits_are_two() -> None:
     marks = find_marks(ink_of(page))
     assert len(marks.marks) == 2
     assert len(marks.digit_sized()) == 2
+
+
+def test_a_small_box_beside_a_label_is_a_closed_frame_and_erased() -> None:
+    page = np.full((90, 200), PAPER, np.uint8)
+    cv2.putText(page, "Units", (5, 55), cv2.FONT_HERSHEY_SIMPLEX, 0.8, INK, 2)
+    cv2.rectangle(page, (100, 10), (150, 80), 40, 2)  # a box far shorter than the page is wide
+    cv2.line(page, (125, 20), (122, 70), INK, 4)  # a 1 inside it
+    ink = ink_of(page)
+    assert (paper.remove_lines(ink)[:, 98:103] > 0.2).sum() > 40  # not a line running past the writing
+    unframed = paper.remove_frames(ink)
+    assert (unframed[:, 98:103] > 0.2).sum() < 5  # the box's left side: gone
+    assert (unframed[8:13, 100:150] > 0.2).sum() < 5  # its top
+    assert (unframed[30:60, 118:130] > 0.5).sum() > 30  # the 1 inside: kept
+
+
+def test_an_open_field_is_a_frame_and_a_digits_corners_are_not() -> None:
+    field = np.full((120, 120), PAPER, np.uint8)
+    cv2.line(field, (15, 100), (105, 100), 40, 2)  # an open field's base line ...
+    cv2.line(field, (15, 70), (15, 100), 40, 2)  # ... with raised ends
+    cv2.line(field, (105, 70), (105, 100), 40, 2)
+    cv2.line(field, (60, 20), (58, 85), INK, 5)
+    assert (paper.remove_frames(ink_of(field))[98:103, 20:50] > 0.2).sum() < 5
+    four = np.full((120, 120), PAPER, np.uint8)
+    cv2.line(four, (30, 15), (30, 70), INK, 4)  # a 4 of straight strokes: its bar crosses the stem
+    cv2.line(four, (30, 70), (100, 70), INK, 4)
+    cv2.line(four, (80, 15), (80, 110), INK, 4)
+    ink = ink_of(four)
+    assert paper.remove_frames(ink) is ink
+
+
+def test_a_bold_digits_straight_edges_are_not_a_frame() -> None:
+    page = np.full((160, 160), PAPER, np.uint8)
+    cv2.rectangle(page, (40, 30), (120, 130), INK, 16)  # a bold, squarish 0: its straight sides meet
+    ink = ink_of(page)
+    assert paper.remove_frames(ink) is ink
+
+
+def test_a_vertical_line_is_erased_though_its_edge_is_anti_aliased() -> None:
+    page = seven(160, 7)
+    cv2.line(page, (150, 0), (148, 159), 60, 2, cv2.LINE_AA)  # a margin line, slightly slanted
+    cleaned = paper.remove_lines(ink_of(page))
+    assert (cleaned[:, 140:] > 0.2).sum() < 10
