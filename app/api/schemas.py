@@ -1,6 +1,9 @@
-"""Response bodies every API shares: health, errors, the served model's description."""
+"""Response bodies every API shares (health, errors, the served model's description), and the error answers
+routes document with them."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -17,6 +20,15 @@ class ErrorBody(BaseModel):
     error: str = Field(description="what was wrong, for people")
     code: str = Field(description="a stable machine-readable code")
     request_id: str | None = Field(None, description="the request's X-Request-ID, to find it in the logs")
+
+
+def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route may answer: each body is an :class:`ErrorBody`."""
+    return {status: {"model": ErrorBody, "description": description} for status, description in descriptions.items()}
+
+
+MODEL_ROUTE_ERRORS = {404: "unknown model or version", 503: "model not ready"}
+"""What a route that names a model (TF Serving's ``/v1``, the Open Inference Protocol's ``/v2``) may answer."""
 
 
 class JudgeInfo(BaseModel):

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.api.deps import NamedPredictorDep, PredictorDep, protocol_marker
 from app.api.open_inference.codec import HEADER_LENGTH, decode_request, encode_response, model_metadata
-from app.api.schemas import ErrorBody
+from app.api.schemas import MODEL_ROUTE_ERRORS, error_responses
 from app.errors import InvalidRequestError, ModelNotFoundError, ServiceError
 from app.inference.repository import ModelRepository, version_key
 
@@ -22,11 +22,7 @@ router = APIRouter(
     prefix="/v2",
     tags=["Open Inference Protocol (v2)"],
     dependencies=[Depends(protocol_marker("v2"))],
-    responses={
-        400: {"model": ErrorBody, "description": "bad request"},
-        404: {"model": ErrorBody, "description": "unknown model or version"},
-        503: {"model": ErrorBody, "description": "model not ready"},
-    },
+    responses=error_responses({400: "bad request", **MODEL_ROUTE_ERRORS}),
 )
 # Liveness and readiness stay open to probes even when API keys protect the rest.
 health_router = APIRouter(

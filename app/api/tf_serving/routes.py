@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from app.api.deps import NamedPredictorDep, PredictorDep, protocol_marker
-from app.api.schemas import ErrorBody
+from app.api.schemas import MODEL_ROUTE_ERRORS, error_responses
 from app.api.tf_serving.codec import decode_request, encode_response, model_metadata, model_status
 from app.errors import ModelNotFoundError
 from app.http.fast_route import OrjsonResponse
@@ -17,11 +17,7 @@ router = APIRouter(
     prefix="/v1/models",
     tags=["TensorFlow Serving REST (v1)"],
     dependencies=[Depends(protocol_marker("v1"))],
-    responses={
-        400: {"model": ErrorBody, "description": "invalid argument"},
-        404: {"model": ErrorBody, "description": "unknown model or version"},
-        503: {"model": ErrorBody, "description": "model not ready"},
-    },
+    responses=error_responses({400: "invalid argument", **MODEL_ROUTE_ERRORS}),
 )
 
 
