@@ -29,8 +29,15 @@ SUPPORTED_FORMATS = ("PNG", "JPEG", "MPO", "BMP", "GIF", "TIFF", "WEBP")
 SUPPORTED_FORMATS_TEXT = "PNG, JPEG, BMP, GIF, TIFF or WebP"
 # Images are decoded at no less than this on their longer side where they are larger, then reduced
 # by an integer factor. Cleaning works on ~160x160; the extra leaves a small digit in a big photo
-# enough pixels to be cleaned again around it.
-DECODE_SIDE = 400
+# enough pixels to be cleaned again around it. 300 rather than 400 lets a 600-799 px JPEG decode at
+# half scale: a 600x600 photo's reading fell from 2.9 to 2.5 ms of CPU (1.9x Pillow's full decode),
+# with the same share of photo, shadowed-photo, chalkboard, pencil, coloured-paper and small
+# off-centre digits read right (seed 3, 200 a kind, ``python -m bench.realistic_uploads``); a
+# 12-megapixel photo still decodes at 500x375.
+DECODE_SIDE = 300
+# A number's image is as long as several digits: its longer side keeps more, as measured before
+# (at 300, comb fields and canvas numbers lost 1-2 points in ``python -m bench.numbers``, seed 3).
+NUMBER_DECODE_SIDE = 400
 # Signatures of documents people send by mistake, to answer "unsupported" rather than "corrupt".
 KNOWN_UNSUPPORTED = {b"%PDF": "PDF", b"<svg": "SVG", b"<?xml": "SVG/XML"}
 OPAQUE_ALPHA = 128  # alpha from which a pixel counts as drawn
@@ -78,22 +85,22 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
     return image
 
 
-def _load_reduced(image: Image.Image) -> Image.Image:
+def _load_reduced(image: Image.Image, side: int = DECODE_SIDE) -> Image.Image:
     """Decode the first frame, JPEGs straight to grayscale at a reduced scale, then orient it upright.
 
     The draft size keeps the image's aspect, so that only the longer side must stay at least
-    DECODE_SIDE: a square request held a 4000x3000 photo at 1/4 scale for its shorter side (then
+    ``side``: a square request held a 4000x3000 photo at 1/4 scale for its shorter side (then
     halved it), where 1/8 gives the same 500x375 about 3 ms sooner.
     """
     width, height = image.size
-    share = DECODE_SIDE / max(width, height)
+    share = side / max(width, height)
     image.draft("L", (max(1, math.ceil(width * share)), max(1, math.ceil(height * share))))
     try:
         image.load()
         oriented = ImageOps.exif_transpose(image)
     except Exception as exc:  # truncated or corrupt data surfaces only on decode
         raise InvalidImageError(f"corrupt or truncated {image.format} image: {exc}") from exc
-    factor = max(oriented.size) // DECODE_SIDE
+    factor = max(oriented.size) // side
     if factor >= 2:
         oriented = oriented.reduce(factor)
     return oriented
@@ -135,7 +142,7 @@ def decode_grayscale(data: bytes, max_pixels: int) -> np.ndarray:
 
 
 def decode_upright(data: bytes, max_pixels: int) -> tuple[np.ndarray, tuple[int, int]]:
-    """As ``decode_grayscale``, with the upright upload's own ``(width, height)``, to map positions back to it."""
+    """As ``decode_grayscale`` (at ``NUMBER_DECODE_SIDE``), with the upright upload's own ``(width, height)``."""
     opened = open_image(data, max_pixels)
     width, height = opened.size
     try:
@@ -144,7 +151,7 @@ def decode_upright(data: bytes, max_pixels: int) -> tuple[np.ndarray, tuple[int,
         orientation = 1
     if orientation in SIDEWAYS:  # EXIF turns it a quarter: upright is transposed
         width, height = height, width
-    return _grayscale(_load_reduced(opened)), (width, height)
+    return _grayscale(_load_reduced(opened, NUMBER_DECODE_SIDE)), (width, height)
 
 
 def _grayscale(image: Image.Image) -> np.ndarray:
