@@ -10,7 +10,9 @@ is normalised as a model input; ``app.postprocessing.number`` picks, by dynamic 
 the model's probabilities, the cuts whose segments read best. The model thus decides whether two
 marks are the pieces of one broken digit, and where two touching digits part.
 
-Dots and dashes between groups are dropped here by their size against the line's digit height.
+Marks too low for a digit (dots, dashes, the bar of a 5 drawn apart) are dropped unless close to a
+digit-sized mark; then they are atoms that no segment may be alone, which the search may join to a
+neighbour or leave out.
 Measured with ``python -m bench.numbers`` (synthetic numbers from MNIST test digits): see README.
 """
 
@@ -62,6 +64,8 @@ MAX_SEGMENT_WIDTH = 1.6
 """Widest candidate segment of several atoms, in the line's digit heights (digits vary 0.7-1.3x in size)."""
 MAX_SEGMENT_ATOMS = 8
 """Most atoms (pieces between candidate cuts) one candidate segment may join."""
+PIECE_REACH = 0.3
+"""A mark too low to be a digit within this many digit heights of a digit-sized one may be a piece of it."""
 FRINGE = np.ones((3, 3), np.uint8)
 """A mark's ink is taken with this neighbourhood: its faint anti-aliased edge is part of the stroke."""
 FRAGMENT_SHARE = 0.12
@@ -116,6 +120,8 @@ class _Atom:
     right: int
     cut: float
     """0 where it starts a mark; else the width over height of the mark it was cut from."""
+    optional: bool = False
+    """A small mark beside a digit: part of it (the bar of a 5 drawn apart) or a dash, never a digit alone."""
 
 
 @dataclass(frozen=True)
@@ -231,11 +237,19 @@ def _readings(gray: np.ndarray, dark_ink: bool) -> list[np.ndarray]:
     return [without_lines, without_frames]
 
 
-def _digit_marks(found: Marks) -> tuple[list[Mark], float]:
-    """The marks tall enough to be digits, and the line's digit height (median of the tall ones)."""
+def _digit_marks(found: Marks) -> tuple[list[Mark], list[Mark], float]:
+    """The marks tall enough to be digits, the small ones close to one, and the line's digit height.
+
+    The digit height is the median of the tall marks. A small mark within ``PIECE_REACH`` digit
+    heights of a digit-sized one may be a piece of it: the bar of a 5 or a 7 drawn apart was
+    dropped as a dash, and the rest read as a 6 or a 1 (a fifth of the clear-gap failures, seed 0).
+    """
     tallest = max(mark.height for mark in found.marks)
     height = float(np.median([mark.height for mark in found.marks if mark.height >= DIGIT_HEIGHT_SHARE * tallest]))
-    return [mark for mark in found.marks if mark.height >= MIN_MARK_HEIGHT * height], height
+    digits = [mark for mark in found.marks if mark.height >= MIN_MARK_HEIGHT * height]
+    reach = PIECE_REACH * height
+    pieces = [mark for mark in found.marks if mark not in digits and any(mark.gap(digit) <= reach for digit in digits)]
+    return digits, pieces, height
 
 
 def _profile_cuts(ink: np.ndarray, mark: Mark, height: float) -> list[int]:
@@ -261,15 +275,27 @@ def _line(ink: np.ndarray) -> _Line | None:
     found = find_marks(ink, NUMBER_SPECK_SHARE, NUMBER_CORE_LEVEL)
     if not found.marks:
         return None
-    digits, height = _digit_marks(found)
-    atoms = []
+    digits, small, height = _digit_marks(found)
+    atoms = [_Atom(mark, mark.x, mark.x + mark.width, 0.0, optional=True) for mark in small]
     for mark in digits:
         cuts = _profile_cuts(ink * found.mask([mark]), mark, height) if mark.width > SPLIT_WIDTH * mark.height else []
         edges = [mark.x, *cuts, mark.x + mark.width]
         aspect = mark.width / mark.height
         pieces = enumerate(itertools.pairwise(edges))
         atoms += [_Atom(mark, left, right, aspect if i else 0.0) for i, (left, right) in pieces]
+    atoms.sort(key=lambda atom: (atom.left, atom.right))
     return _Line(ink, found.labels, height, atoms)
+
+
+def _one_mark(atoms: list[_Atom]) -> bool:
+    """Whether ``atoms`` are one whole mark and small pieces beside it: a candidate however wide.
+
+    A 5 whose long bar makes it 1.7 digit heights wide was only ever read in parts (seed 0)."""
+    whole = [atom for atom in atoms if not atom.optional]
+    if len({atom.mark for atom in whole}) != 1:
+        return False
+    mark = whole[0].mark
+    return min(atom.left for atom in whole) == mark.x and max(atom.right for atom in whole) == mark.x + mark.width
 
 
 def _segment_ink(line: _Line, atoms: list[_Atom]) -> tuple[np.ndarray, int, int] | None:
@@ -339,8 +365,10 @@ def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0)) 
             for start in range(len(pieces)):
                 for end in range(start + 1, min(len(pieces), start + MAX_SEGMENT_ATOMS) + 1):
                     span = pieces[end - 1].right - pieces[start].left
-                    if end > start + 1 and span > MAX_SEGMENT_WIDTH * line.height:
-                        break
+                    if end > start + 1 and span > MAX_SEGMENT_WIDTH * line.height and not _one_mark(pieces[start:end]):
+                        continue
+                    if end == start + 1 and pieces[start].optional:
+                        continue  # never a digit alone: the search may leave it out
                     found = _segment_ink(line, pieces[start:end])
                     if found is None:
                         continue

@@ -53,10 +53,18 @@ def test_boxes_are_in_the_uploaded_images_pixels() -> None:
         assert abs(b.box[2] - 4 * a.box[2]) <= 8
 
 
-def test_a_dash_between_groups_is_not_an_atom() -> None:
+def test_a_dash_between_groups_is_never_a_digit_alone() -> None:
     gray = strokes_image()
     cv2.line(gray, (125, 50), (140, 50), 0, 5)  # a dash between the second and third bar
-    assert segment_gray(gray).atoms[0] == 4
+    assert len(single_atoms(segment_gray(gray))) == 4
+
+
+def test_a_bar_drawn_apart_can_join_its_digit() -> None:
+    gray = strokes_image()
+    cv2.line(gray, (62, 20), (80, 20), 0, 5)  # a short bar just right of the first bar's top
+    found = segment_gray(gray)
+    assert len(single_atoms(found)) == 4
+    assert any(s.end - s.start == 2 and s.box[0] < 62 < s.box[0] + s.box[2] for s in found.segments)
 
 
 def test_comb_field_walls_are_erased() -> None:
