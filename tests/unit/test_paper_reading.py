@@ -149,3 +149,13 @@ def test_a_vertical_line_is_erased_though_its_edge_is_anti_aliased() -> None:
     cv2.line(page, (150, 0), (148, 159), 60, 2, cv2.LINE_AA)  # a margin line, slightly slanted
     cleaned = paper.remove_lines(ink_of(page))
     assert (cleaned[:, 140:] > 0.2).sum() < 10
+
+
+def test_a_label_above_a_box_is_not_kept_with_the_digit_inside() -> None:
+    page = np.full((130, 120), PAPER, np.uint8)
+    cv2.putText(page, "No.", (20, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, INK, 2)
+    cv2.rectangle(page, (20, 30), (100, 120), 40, 2)
+    cv2.line(page, (60, 38), (58, 112), INK, 5)  # a 1 filling its box, a few pixels under the label
+    unframed = paper.remove_frames(ink_of(page))
+    assert (unframed[:26] > 0.2).sum() == 0  # the label: gone
+    assert (unframed[40:110, 50:70] > 0.5).sum() > 100  # the 1: kept
