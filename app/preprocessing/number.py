@@ -81,6 +81,12 @@ COMB_PITCH = (0.5, 1.4)
 """A comb's boxes are this many times as wide as they are high (the band between its lines)."""
 COMB_PITCH_SLACK = 0.25
 """A wall stands within this share of the pitch from where the grid puts it."""
+CELL_LEVEL = 0.25
+"""Ink strength from which a comb box's pixels are strokes (as ``marks.MARK_LEVEL``)."""
+CELL_OWNER_SHARE = 0.7
+"""A stroke with this share of its ink in one box belongs wholly to that box (a digit written over a wall)."""
+CELL_INK_SHARE = 0.15
+"""A box with less than this share of the fullest box's ink is empty (a stroke tip reaching over a wall)."""
 COMB_WALL_SPAN = 0.9
 """A comb's walls span this share of its band at least; digits' own straight strokes rarely do."""
 
@@ -165,7 +171,15 @@ def _on_a_grid(walls: list[tuple[int, int]], height: int) -> list[tuple[int, int
     return [walls[i] for i in kept]
 
 
-def _comb_field(ink: np.ndarray) -> np.ndarray | None:
+@dataclass(frozen=True)
+class _Comb:
+    """A comb field's inside with its lines and walls erased, and its walls' column runs left to right."""
+
+    ink: np.ndarray
+    walls: list[tuple[int, int]]
+
+
+def _comb_field(ink: np.ndarray) -> _Comb | None:
     """The inside of a comb field (a printed row of boxes, one digit each), walls erased; ``None`` if none.
 
     The walls between a comb's boxes are as tall as its digits, so the page-wide line rules
@@ -200,7 +214,38 @@ def _comb_field(ink: np.ndarray) -> np.ndarray | None:
     left, right = walls[0][0], walls[-1][1]
     inside = np.zeros_like(ink)
     inside[:, left:right] = np.where(erase, 0.0, ink)[:, left:right]
-    return inside
+    return _Comb(inside, walls)
+
+
+def _cells(comb: _Comb) -> list[tuple[np.ndarray, int, int]]:
+    """The ink of each box of a comb that holds a digit, cropped, with its top-left corner.
+
+    The comb's walls are where its digits part, so each box is one candidate digit: cutting its
+    marks at their profile minima instead split digits written across a wall or touching one, and
+    read the wall's stubs as 1s. A pixel belongs to the box it lies in, unless its connected
+    stroke lies mostly (``CELL_OWNER_SHARE``) in one box: then the overhang goes with it. Boxes with
+    less than ``CELL_INK_SHARE`` of the fullest box's ink (a neighbour's stroke tip) are empty.
+    """
+    ink = comb.ink
+    middles = np.array([(first + end) / 2 for first, end in comb.walls])
+    cell_of_column = np.clip(np.searchsorted(middles, np.arange(ink.shape[1])) - 1, 0, len(middles) - 2)
+    count, labels = cv2.connectedComponents((ink > CELL_LEVEL).astype(np.uint8), connectivity=8)
+    cells = len(middles) - 1
+    column_cells = np.broadcast_to(cell_of_column, ink.shape)
+    mass = np.bincount((labels * cells + column_cells).ravel(), weights=ink.ravel(), minlength=count * cells)
+    mass = mass.reshape(count, cells)
+    totals = np.maximum(mass.sum(axis=1), 1e-9)
+    owner, share = mass.argmax(axis=1), mass.max(axis=1) / totals
+    assigned = np.where(share[labels] >= CELL_OWNER_SHARE, owner[labels], column_cells)
+    near = cv2.dilate((labels > 0).astype(np.uint8), FRINGE) > 0
+    strokes = np.where(near, ink, 0.0)
+    masses = np.bincount(assigned.ravel(), weights=np.where(labels > 0, ink, 0.0).ravel(), minlength=cells)
+    parts = []
+    for cell in np.flatnonzero(masses >= CELL_INK_SHARE * masses.max()):
+        part = _without_specks(np.where(assigned == cell, strokes, 0.0))
+        rows, cols = np.flatnonzero(part.max(axis=1) > CELL_LEVEL), np.flatnonzero(part.max(axis=0) > CELL_LEVEL)
+        parts.append((part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(cols[0]), int(rows[0])))
+    return parts
 
 
 def _crossings(mask: np.ndarray, erase: np.ndarray) -> np.ndarray:
@@ -221,7 +266,7 @@ def _crossings(mask: np.ndarray, erase: np.ndarray) -> np.ndarray:
     return crossed
 
 
-def _readings(gray: np.ndarray, dark_ink: bool) -> list[np.ndarray]:
+def _readings(gray: np.ndarray, dark_ink: bool) -> list[np.ndarray | _Comb]:
     """The ink of a working-size image: a comb field's inside if it is one, else ``paper.clean``'s readings.
 
     The comb is looked for before any line is erased, since it is found by its horizontal lines;
@@ -360,6 +405,19 @@ def _without_slivers(part: np.ndarray) -> np.ndarray:
     return cleaned
 
 
+def _without_specks(part: np.ndarray) -> np.ndarray:
+    """Pieces lighter than ``FRAGMENT_SHARE`` of the ink removed wherever they lie (a wall's leftover stub)."""
+    count, labels = cv2.connectedComponents((part > CELL_LEVEL).astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return part
+    masses = np.bincount(labels.ravel(), weights=part.ravel(), minlength=count)
+    masses[0] = 0.0
+    small = masses < FRAGMENT_SHARE * masses.sum()
+    small[0] = False
+    cleaned: np.ndarray = np.where(small[labels], 0.0, part)
+    return cleaned
+
+
 def _box(x: int, y: int, shape: tuple[int, ...], to_upload: tuple[float, float]) -> tuple[int, int, int, int]:
     """A crop's box at working size, ``(x, y)`` its corner, in the uploaded image's pixels."""
     sx, sy = to_upload
@@ -378,6 +436,14 @@ def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0)) 
     atoms: list[int] = []
     for dark_ink in polarities:
         for ink in _readings(work.gray, dark_ink):
+            if isinstance(ink, _Comb):
+                boxes = _cells(ink)
+                stroke = stroke_width(ink.ink > STROKE_LEVEL)
+                for cell, (part, x, y) in enumerate(boxes):
+                    inputs.append(_to_mnist(part.astype(np.float32, copy=False), stroke))
+                    segments.append(Segment(len(atoms), cell, cell + 1, _box(x, y, part.shape, scale), 0.0, 0.0))
+                atoms.append(len(boxes))
+                continue
             line = _line(ink)
             if line is None:
                 continue
