@@ -26,7 +26,7 @@ def seven(side: int, thickness: int, paper: int = PAPER, ink: int = INK) -> np.n
 
 def ink_of(page: np.ndarray) -> np.ndarray:
     work = paper.to_working_size(page).gray
-    ink = paper.cut_noise(paper.ink_map(work, paper.polarity_score(work) > 0))
+    ink = paper.cut_noise(paper.ink_map(work, paper.polarity_score(work) >= 0))  # as read_gray tries first
     assert ink is not None
     return ink
 
@@ -159,3 +159,13 @@ def test_a_label_above_a_box_is_not_kept_with_the_digit_inside() -> None:
     unframed = paper.remove_frames(ink_of(page))
     assert (unframed[:26] > 0.2).sum() == 0  # the label: gone
     assert (unframed[40:110, 50:70] > 0.5).sum() > 100  # the 1: kept
+
+
+def test_ink_is_told_from_a_hard_shadow_and_a_dark_desk_once_the_light_is_taken_out() -> None:
+    page = seven(240, 6).astype(np.float32)
+    page[:, :100] *= 0.45  # a hard shadow over the left of the page
+    page[200:] = 40.0  # a dark desk along the bottom
+    shadowed = np.clip(page, 0, 255).astype(np.uint8)
+    assert paper._shadow_free_contrast(shadowed) > 0.3  # the ink is the dark detail
+    assert paper._shadow_free_contrast(255 - shadowed) < -0.3
+    assert paper.polarity_score(shadowed) >= 0.0  # never surely light ink
