@@ -169,3 +169,13 @@ def test_ink_is_told_from_a_hard_shadow_and_a_dark_desk_once_the_light_is_taken_
     assert paper._shadow_free_contrast(shadowed) > 0.3  # the ink is the dark detail
     assert paper._shadow_free_contrast(255 - shadowed) < -0.3
     assert paper.polarity_score(shadowed) >= 0.0  # never surely light ink
+
+
+def test_a_shadows_block_darker_than_a_faint_digit_is_not_taken_for_a_strokes_body() -> None:
+    page = np.full((200, 200), float(PAPER), np.float32)
+    cv2.polylines(page, [np.array([[60, 30], [100, 30], [75, 80]], np.int32)], False, 120.0, 3, cv2.LINE_AA)
+    page[110:160, 40:150] *= 0.55  # a hard shadow's block, inside the frame, darker than the faint ink
+    work = np.clip(page, 0, 255).astype(np.uint8)
+    ink = paper.ink_map(work, dark_ink=True)
+    assert float(ink[120:150, 50:140].mean()) < 0.1  # the shadow: paper (0.45 without _shadows)
+    assert float(ink[28:33, 65:95].mean()) > 0.2  # the 7's bar: ink
