@@ -17,7 +17,16 @@ from app.errors import NoDigitFoundError
 from app.preprocessing.decode import decode_grayscale
 from app.preprocessing.marks import Marks, find_marks
 from app.preprocessing.normalize import to_mnist
-from app.preprocessing.paper import POLARITY_SURE, Working, clean, polarity_score, to_working_size
+from app.preprocessing.paper import (
+    POLARITY_SURE,
+    Working,
+    clean,
+    drawing_ink,
+    flat_paper,
+    polarity_score,
+    to_working_size,
+    without_print,
+)
 
 SMALL_DIGIT_SIDE = 40
 """A digit smaller than this at working size is cleaned again from the decoded image, at finer scale."""
@@ -62,13 +71,21 @@ def _crop_marks(ink: np.ndarray) -> _Crop | None:
     return _Crop(cropped, top, bottom, left, right, len(found.digit_sized()))
 
 
-def _refined(gray: np.ndarray, work: Working, crop: _Crop, dark_ink: bool) -> _Crop:
+def _inks(gray: np.ndarray, dark_ink: bool, paper: int | None, photo: bool | None = None) -> list[np.ndarray]:
+    """The ink readings of a working-size image: a photo's or a scan's, or a digital drawing's on ``paper``."""
+    if paper is None:
+        return clean(gray, dark_ink, photo)
+    drawn = drawing_ink(gray, paper)
+    return [] if drawn is None else without_print(drawn)
+
+
+def _refined(gray: np.ndarray, work: Working, crop: _Crop, dark_ink: bool, paper: int | None) -> _Crop:
     """A small digit in a large image, cleaned again from the decoded pixels around it."""
     pad = max(crop.bottom - crop.top, crop.right - crop.left)
     top, bottom = max(0, int((crop.top - pad) / work.scale)), int((crop.bottom + pad) / work.scale)
     left, right = max(0, int((crop.left - pad) / work.scale)), int((crop.right + pad) / work.scale)
     closer = to_working_size(gray[top:bottom, left:right], REFINE_AREA)
-    for ink in clean(closer.gray, dark_ink, photo=True)[:1]:
+    for ink in _inks(closer.gray, dark_ink, paper, photo=True)[:1]:
         refined = _crop_marks(ink)
         if refined is not None:
             return refined
@@ -121,16 +138,19 @@ def read_gray(gray: np.ndarray) -> DigitReading:
     """The candidates for a decoded uint8 grayscale image; ``NoDigitFoundError`` if it holds no ink."""
     gray = smooth_blocks(gray)
     work = to_working_size(gray)
-    score = polarity_score(work.gray)
-    polarities = [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
+    paper = flat_paper(work.gray)
+    polarities = [True]  # a drawing's ink is whatever differs from its paper, either side
+    if paper is None:
+        score = polarity_score(work.gray)
+        polarities = [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
     inputs, marks = [], []
     for dark_ink in polarities:
-        for ink in clean(work.gray, dark_ink):
+        for ink in _inks(work.gray, dark_ink, paper):
             crop = _crop_marks(ink)
             if crop is None:
                 continue
             if max(crop.bottom - crop.top, crop.right - crop.left) < SMALL_DIGIT_SIDE and work.scale < 1:
-                crop = _refined(gray, work, crop, dark_ink)
+                crop = _refined(gray, work, crop, dark_ink, paper)
             inputs.append(to_mnist(crop.ink))
             marks.append(crop.marks)
     if not inputs:
