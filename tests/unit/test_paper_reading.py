@@ -179,3 +179,17 @@ def test_a_shadows_block_darker_than_a_faint_digit_is_not_taken_for_a_strokes_bo
     ink = paper.ink_map(work, dark_ink=True)
     assert float(ink[120:150, 50:140].mean()) < 0.1  # the shadow: paper (0.45 without _shadows)
     assert float(ink[28:33, 65:95].mean()) > 0.2  # the 7's bar: ink
+
+
+def test_a_page_edge_under_the_digit_is_not_part_of_its_mark() -> None:
+    ink = np.zeros((140, 180), np.float32)
+    cv2.ellipse(ink, (40, 40), (12, 18), 0, 0, 360, 1.0, 3)  # a small 0 near the top
+    ink[134:137, 2:178] = 1.0  # the page's lit edge against the desk, the width of the image
+    ink[5:8, 150:153] = 1.0  # a speck past the 0, so that the edge does not run past the writing
+    marks = find_marks(ink)
+    assert len(marks.marks) == 1
+    assert marks.marks[0].width < 40  # the 0 alone
+    dash = np.zeros((100, 100), np.float32)
+    dash[48:52, 10:90] = 1.0
+    dash[20:23, 70:73] = 1.0  # a speck beside a lone dash: the dash stays
+    assert any(mark.width > 70 for mark in find_marks(dash).marks)
