@@ -210,7 +210,7 @@ def _comb_field(ink: np.ndarray) -> _Comb | None:
     for first, end in walls:
         erase[rows, max(0, first - 1) : end + 1] = True  # and the columns its anti-aliased edges half cover
     erase = cv2.dilate(erase.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # their anti-aliased edges
-    erase &= ~_crossings(mask, erase)
+    erase &= ~(_crossings(mask, erase) | _along_rules(mask, erase, upper, lower))
     left, right = walls[0][0], walls[-1][1]
     inside = np.zeros_like(ink)
     inside[:, left:right] = np.where(erase, 0.0, ink)[:, left:right]
@@ -246,6 +246,23 @@ def _cells(comb: _Comb) -> list[tuple[np.ndarray, int, int]]:
         rows, cols = np.flatnonzero(part.max(axis=1) > CELL_LEVEL), np.flatnonzero(part.max(axis=0) > CELL_LEVEL)
         parts.append((part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(cols[0]), int(rows[0])))
     return parts
+
+
+def _along_rules(mask: np.ndarray, erase: np.ndarray, upper: Line, lower: Line) -> np.ndarray:
+    """The comb's top and bottom lines where a stroke lies against them from either side.
+
+    Digits fill their boxes, so the top of a 0 or a 9 often runs along the comb's top line rather
+    than across it; ``_crossings`` (ink on both sides) then erased it, and the 0 read as a 2 or a 7
+    (about 10 of 77 misread comb digits, seed 0). A rule's pixels within half its thickness of ink
+    in the same column are kept: a rule alone has paper there. Comb fields 71.5 -> 72.0% (seed 0),
+    73.0 -> 75.0% (seed 1); keeping them within the whole thickness kept too much (67%).
+    """
+    rules = cv2.dilate((upper.pixels | lower.pixels).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    rows = np.flatnonzero(rules.any(axis=1))
+    thickness = max(1, int(np.ceil(rows.size / 4)))
+    element = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * thickness + 1))
+    near: np.ndarray = (cv2.dilate((mask & ~erase).astype(np.uint8), element) > 0) & rules & erase
+    return near
 
 
 def _crossings(mask: np.ndarray, erase: np.ndarray) -> np.ndarray:
