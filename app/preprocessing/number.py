@@ -37,8 +37,8 @@ from app.preprocessing.paper import (
     find_lines,
     ink_map,
     polarity_score,
-    remove_lines,
     to_working_size,
+    without_print,
 )
 from mnist_format import BOX_SIDE
 
@@ -287,7 +287,10 @@ def _readings(gray: np.ndarray, dark_ink: bool) -> list[np.ndarray | _Comb]:
     """The ink of a working-size image: a comb field's inside if it is one, else ``paper.clean``'s readings.
 
     The comb is looked for before any line is erased, since it is found by its horizontal lines;
-    the rest is what ``paper.clean`` does (printed lines erased; also box sides, when that differs).
+    the rest is what ``paper.clean`` does (``paper.without_print``: printed lines erased; also box
+    sides, and closed frames of any size, when that differs). The frames reading caught the one- and
+    two-box fields beside a label that ``_comb_field`` misses (lines under 55% of the width): comb
+    fields 72.0 -> 72.5% (seed 0), 75.0 -> 77.0% (seed 1).
     """
     ink = cut_noise(ink_map(gray, dark_ink))
     if ink is None:
@@ -295,11 +298,7 @@ def _readings(gray: np.ndarray, dark_ink: bool) -> list[np.ndarray | _Comb]:
     comb = _comb_field(ink)
     if comb is not None:
         return [comb]
-    without_lines = remove_lines(ink)
-    without_frames = remove_lines(without_lines, frames=True)
-    if without_frames is without_lines or np.array_equal(without_frames, without_lines):
-        return [without_lines]
-    return [without_lines, without_frames]
+    return list(without_print(ink))
 
 
 def _digit_marks(found: Marks) -> tuple[list[Mark], list[Mark], float]:
