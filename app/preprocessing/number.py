@@ -129,14 +129,17 @@ class _Atom:
     """0 where it starts a mark; else the width over height of the mark it was cut from."""
     optional: bool = False
     """A small mark beside a digit: part of it (the bar of a 5 drawn apart) or a dash, never a digit alone."""
+    owner: int = 1
+    """The mark's number in its reading's ``_Line.owners`` map."""
 
 
 @dataclass(frozen=True)
 class _Line:
-    """A reading's ink, its marks' component labels, the digit height, and its atoms left to right."""
+    """A reading's ink, which mark owns each pixel, the digit height, and its atoms left to right."""
 
     ink: np.ndarray
-    labels: np.ndarray
+    owners: np.ndarray
+    """Per pixel: 0 for paper, the owning mark's ``_Atom.owner``, or -1 for ink of no mark (a speck)."""
     height: float
     atoms: list[_Atom]
     stroke: float
@@ -317,8 +320,10 @@ def _digit_marks(found: Marks) -> tuple[list[Mark], list[Mark], float]:
 
 
 def _profile_cuts(ink: np.ndarray, mark: Mark, height: float) -> list[int]:
-    """Columns inside a wide mark where touching digits may part: the deepest minima of its column profile."""
-    profile = ink[mark.y : mark.y + mark.height, mark.x : mark.x + mark.width].sum(axis=0)
+    """Columns inside a wide mark where touching digits may part: the deepest minima of its column profile.
+
+    ``ink`` is the mark's own ink within its box."""
+    profile = ink.sum(axis=0)
     smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
     margin = max(1, round(MIN_CUT_GAP * height))
     interior = range(margin, mark.width - margin)
@@ -340,15 +345,26 @@ def _line(ink: np.ndarray) -> _Line | None:
     if not found.marks:
         return None
     digits, small, height = _digit_marks(found)
-    atoms = [_Atom(mark, mark.x, mark.x + mark.width, 0.0, optional=True) for mark in small]
-    for mark in digits:
-        cuts = _profile_cuts(ink * found.mask([mark]), mark, height) if mark.width > SPLIT_WIDTH * mark.height else []
+    owner_of = np.full(int(found.labels.max()) + 1, -1, np.int32)
+    owner_of[0] = 0
+    for number, mark in enumerate([*small, *digits], start=1):
+        owner_of[list(mark.labels)] = number
+    owners = owner_of[found.labels]  # one lookup, not an np.isin over the image per mark and segment
+    atoms = [
+        _Atom(mark, mark.x, mark.x + mark.width, 0.0, optional=True, owner=number)
+        for number, mark in enumerate(small, start=1)
+    ]
+    for number, mark in enumerate(digits, start=len(small) + 1):
+        rows, columns = slice(mark.y, mark.y + mark.height), slice(mark.x, mark.x + mark.width)
+        own = np.where(owners[rows, columns] == number, ink[rows, columns], 0.0)
+        cuts = _profile_cuts(own, mark, height) if mark.width > SPLIT_WIDTH * mark.height else []
         edges = [mark.x, *cuts, mark.x + mark.width]
         aspect = mark.width / mark.height
         pieces = enumerate(itertools.pairwise(edges))
-        atoms += [_Atom(mark, left, right, aspect if i else 0.0) for i, (left, right) in pieces]
+        atoms += [_Atom(mark, left, right, aspect if i else 0.0, owner=number) for i, (left, right) in pieces]
     atoms.sort(key=lambda atom: (atom.left, atom.right))
-    return _Line(ink, found.labels, height, atoms, stroke_width(found.mask(digits) & (ink > STROKE_LEVEL)))
+    digit_ink = (owners > len(small)) & (ink > STROKE_LEVEL)
+    return _Line(ink, owners, height, atoms, stroke_width(digit_ink))
 
 
 def _to_mnist(part: np.ndarray, stroke: float) -> np.ndarray:
@@ -392,13 +408,13 @@ def _segment_ink(line: _Line, atoms: list[_Atom]) -> tuple[np.ndarray, int, int]
     left, right = min(atom.left for atom in atoms), max(atom.right for atom in atoms)
     if right <= left or bottom <= top:
         return None
-    labels = line.labels[top:bottom, left:right]
-    mask = np.zeros(labels.shape, dtype=bool)
+    owners = line.owners[top:bottom, left:right]
+    mask = np.zeros(owners.shape, dtype=bool)
     for atom in atoms:
         columns = slice(atom.left - left, atom.right - left)
-        mask[:, columns] |= np.isin(labels[:, columns], atom.mark.labels)
+        mask[:, columns] |= owners[:, columns] == atom.owner
     own = cv2.dilate(mask.astype(np.uint8), FRINGE) > 0  # with the faint anti-aliased edge of its strokes
-    part = np.where(own & ((labels == 0) | mask), line.ink[top:bottom, left:right], 0.0)
+    part = np.where(own & ((owners == 0) | mask), line.ink[top:bottom, left:right], 0.0)
     if atoms[0].cut or (atoms[-1].right < atoms[-1].mark.x + atoms[-1].mark.width):
         part = _without_slivers(part)
     rows, cols = np.flatnonzero(part.max(axis=1) > 0.25), np.flatnonzero(part.max(axis=0) > 0.25)
