@@ -18,6 +18,7 @@ Measured with ``python -m bench.numbers`` (synthetic numbers from MNIST test dig
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -65,6 +66,12 @@ MAX_SEGMENT_WIDTH = 1.6
 """Widest candidate segment of several atoms, in the line's digit heights (digits vary 0.7-1.3x in size)."""
 MAX_SEGMENT_ATOMS = 8
 """Most atoms (pieces between candidate cuts) one candidate segment may join."""
+OUTSIZE = 2.2
+"""Marks taller than this many times the marks' median height are not digits' height (a shadow's edge)."""
+OUTSIZE_MIN_MARKS = 3
+"""Fewer marks than this give no median to judge an outsized one by."""
+BAND_MARGIN = 0.15
+"""Rows kept above and below the line's other digits when an outsized mark is cut down, in digit heights."""
 PIECE_REACH = 0.3
 """A mark too low to be a digit within this many digit heights of a digit-sized one may be a piece of it."""
 FRINGE = np.ones((3, 3), np.uint8)
@@ -311,12 +318,39 @@ def _digit_marks(found: Marks) -> tuple[list[Mark], list[Mark], float]:
     heights of a digit-sized one may be a piece of it: the bar of a 5 or a 7 drawn apart was
     dropped as a dash, and the rest read as a 6 or a 1 (a fifth of the clear-gap failures, seed 0).
     """
-    tallest = max(mark.height for mark in found.marks)
-    height = float(np.median([mark.height for mark in found.marks if mark.height >= DIGIT_HEIGHT_SHARE * tallest]))
+    heights = np.array([mark.height for mark in found.marks])
+    usual = heights[heights <= OUTSIZE * np.median(heights)] if len(heights) >= OUTSIZE_MIN_MARKS else heights
+    tallest = usual.max()
+    height = float(np.median(usual[usual >= DIGIT_HEIGHT_SHARE * tallest]))
     digits = [mark for mark in found.marks if mark.height >= MIN_MARK_HEIGHT * height]
     reach = PIECE_REACH * height
     pieces = [mark for mark in found.marks if mark not in digits and any(mark.gap(digit) <= reach for digit in digits)]
-    return digits, pieces, height
+    return _within_line(digits, height), pieces, height
+
+
+def _within_line(digits: list[Mark], height: float) -> list[Mark]:
+    """Marks far taller than the line's digits cut down to the rows the other digits span.
+
+    On shadowed photos a digit joins the shadow's edge into one mark several digit heights tall
+    (7 of 200 photographed codes, seed 0). It set the line's digit height, every real digit fell
+    below ``MIN_MARK_HEIGHT`` of it, and the code read as one digit. Ignoring it for the height
+    (``OUTSIZE``) and keeping only its rows within the line's band reads the digit inside it.
+    """
+    usual = [mark for mark in digits if mark.height <= OUTSIZE * height]
+    if len(usual) == len(digits) or not usual:
+        return digits
+    margin = round(BAND_MARGIN * height)
+    top = min(mark.y for mark in usual) - margin
+    bottom = max(mark.y + mark.height for mark in usual) + margin
+    kept = []
+    for mark in digits:
+        if mark.height > OUTSIZE * height:
+            first, last = max(mark.y, top), min(mark.y + mark.height, bottom)
+            if last - first < MIN_MARK_HEIGHT * height:
+                continue
+            mark = dataclasses.replace(mark, y=first, height=last - first)
+        kept.append(mark)
+    return kept
 
 
 def _profile_cuts(ink: np.ndarray, mark: Mark, height: float) -> list[int]:
