@@ -17,13 +17,13 @@ from training.synthesis import NUMBER_STYLES, make_number, pick_digits
 
 PER_STYLE = 20
 SEED = 2026
-# Exact-text rates this sample reached (20 per style, seed 2026) after the number reader's pieces, comb boxes
-# and one stroke width per line: clear gaps 100%, small gaps 100%, touching 80%, canvas 100%, comb fields
-# 80%, ruled 75%, photo codes 85% (seed 2027: 90, 80, 50, 95, 65, 75, 85; samples of 20 swing by 15-30
-# points, ``make bench-numbers`` measures 200 a style). Comb fields (0.55 -> 0.6) and photo codes
-# (0.6 -> 0.75) were raised only as far as both seeds clear with a number or more to spare; ruled was
-# lowered from 0.75 to 0.7 because this sample now sits exactly on it (a 7 whose stem the ruled line
-# cuts reads as 1), though on 200 a style ruled rose (86.5 -> 89.5%, seed 0).
+# Exact-text rates this sample reached (20 per style, seed 2026) with the number reader of issue 15's second
+# round (pieces of digits, comb boxes, a bonus per digit, outsized marks cut down): clear gaps 100%, small
+# gaps 100%, touching 80%, canvas 100%, comb fields 85%, ruled 75%, photo codes 90% (seed 2027: 90, 80,
+# 50, 95, 65, 80, 95; samples of 20 swing by 15-30 points, ``make bench-numbers`` measures 200 a style).
+# Comb fields (0.55 -> 0.6) and photo codes (0.6 -> 0.8) were raised only as far as both seeds clear
+# with a number or more to spare; ruled was lowered from 0.75 to 0.7 because this sample sits exactly on
+# it (a 7 whose stem the ruled line cuts reads as 1), though on 200 a style ruled rose.
 # On larger samples the issue's goals are not met yet (README "Reading whole numbers").
 FLOORS = {
     "clear_gaps": 0.9,
@@ -32,7 +32,7 @@ FLOORS = {
     "canvas": 0.9,
     "comb_field": 0.6,
     "ruled": 0.7,
-    "photo_code": 0.75,
+    "photo_code": 0.8,
 }
 
 
