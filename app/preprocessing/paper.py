@@ -79,8 +79,6 @@ MEDIAN_SIDE = 11
 """Its median filter (thumbnail pixels): wider than two strokes of most digits, narrower than shadows."""
 THIN_LINE = 0.5
 """A frame's side is thin (``_thin_parts``) along at least this share of its pixels."""
-BRACKET_COMPANY = 1.0
-"""An open frame (a bracket) must hold at least this many times its own ink in other ink."""
 FRAME_MIN_LENGTH = 8
 """Shortest frame side (working pixels): the short side of a small box in a small image."""
 CORNER_REACH = 3 + LINE_MAX_THICKNESS
@@ -471,19 +469,19 @@ def _erase(ink: np.ndarray, mask: np.ndarray, lines: list[Line]) -> np.ndarray:
     return cleaned
 
 
-def _frame_sides(lines: list[Line], closed: bool = False) -> list[Line]:
-    """The lines that are sides of printed frames: boxes, and (unless ``closed``) brackets.
+def _frame_sides(lines: list[Line]) -> list[Line]:
+    """The lines that are sides of closed frames: a top and a bottom line joined end to end (corners
+    within ``CORNER_REACH``) by a left and a right one.
 
-    A bracket is a line whose two ends each meet the end of a perpendicular line (a corner, within
-    ``CORNER_REACH``), both of those running the same way from it: a box's every side, the base of
-    an open field with raised ticks at its ends (a U), a box whose side the writing broke. A closed
-    frame is a top and a bottom line joined at their ends by a left and a right one. A digit's
-    straight strokes cross each other or run into curves: a 4's bar crosses its stem, a 7's bar
-    runs into a slanted stroke, a 5's bar meets a straight stroke at one end only.
+    A digit's straight strokes cross each other or run into curves: a 4's bar crosses its stem, a
+    7's bar runs into a slanted stroke, a 5's bar meets a straight stroke at one end only. Open
+    frames (a U, a box whose side the writing broke) were erased too at first: 8-9 points more
+    form boxes read right (68.0 -> 76.0%, seed 1, 150), but letters' and digits' straight strokes
+    form such brackets, and 2-4 points fewer letters, words and several digits were flagged.
     """
     horizontal = [line for line in lines if line.horizontal]
     vertical = [line for line in lines if not line.horizontal]
-    if not horizontal or not vertical:
+    if len(horizontal) < 2 or len(vertical) < 2:
         return []
     across = np.array([(line.start, line.end - 1, line.position()) for line in horizontal])
     down = np.array([(line.start, line.end - 1, line.position()) for line in vertical])
@@ -491,28 +489,17 @@ def _frame_sides(lines: list[Line], closed: bool = False) -> list[Line]:
     meet = (np.abs(across[:, None, :2, None] - down[None, :, None, None, 2]) <= CORNER_REACH) & (
         np.abs(across[:, None, None, None, 2] - down[None, :, None, :2]) <= CORNER_REACH
     )
-    top_left, top_right = meet[:, :, 0, 0], meet[:, :, 1, 0]  # the vertical runs down from there
-    bottom_left, bottom_right = meet[:, :, 0, 1], meet[:, :, 1, 1]  # ... and up from there
-    if closed:
-        tl, tr, bl, br = (corner.astype(np.int32) for corner in (top_left, top_right, bottom_left, bottom_right))
-        pair = ((tl @ bl.T) > 0) & ((tr @ br.T) > 0)  # pair[i, k]: top i and bottom k joined left and right
-        np.fill_diagonal(pair, False)
-        link = pair.astype(np.int32)
-        across_sides = pair.any(axis=1) | pair.any(axis=0)
-        down_sides = (((tl.T @ link) * bl.T).sum(axis=1) > 0) | (((tr.T @ link) * br.T).sum(axis=1) > 0)
-        return [line for line, side in zip(horizontal, across_sides, strict=True) if side] + [
-            line for line, side in zip(vertical, down_sides, strict=True) if side
-        ]
-    base = bottom_left.any(axis=1) & bottom_right.any(axis=1)  # a U's base
-    lid = top_left.any(axis=1) & top_right.any(axis=1)  # an upside-down U's top
-    left = top_left.any(axis=0) & bottom_left.any(axis=0)  # the back of a [
-    right = top_right.any(axis=0) & bottom_right.any(axis=0)  # the back of a ]
-    across_sides = (
-        base | lid | (top_left | bottom_left)[:, left].any(axis=1) | (top_right | bottom_right)[:, right].any(axis=1)
-    )
-    down_sides = left | right | (bottom_left | bottom_right)[base].any(axis=0) | (top_left | top_right)[lid].any(axis=0)
+    top_left, top_right = meet[:, :, 0, 0].astype(np.int32), meet[:, :, 1, 0].astype(np.int32)
+    bottom_left, bottom_right = meet[:, :, 0, 1].astype(np.int32), meet[:, :, 1, 1].astype(np.int32)
+    # pair[i, k]: top line i and bottom line k joined by a left side and by a right side
+    pair = ((top_left @ bottom_left.T) > 0) & ((top_right @ bottom_right.T) > 0)
+    np.fill_diagonal(pair, False)
+    link = pair.astype(np.int32)
+    across_sides = pair.any(axis=1) | pair.any(axis=0)
+    left = ((top_left.T @ link) * bottom_left.T).sum(axis=1) > 0
+    right = ((top_right.T @ link) * bottom_right.T).sum(axis=1) > 0
     return [line for line, side in zip(horizontal, across_sides, strict=True) if side] + [
-        line for line, side in zip(vertical, down_sides, strict=True) if side
+        line for line, side in zip(vertical, left | right, strict=True) if side
     ]
 
 
@@ -537,13 +524,9 @@ def remove_frames(ink: np.ndarray) -> np.ndarray:
     A form field's box is often far shorter than ``LINE_SPAN`` of the image (a label beside it, a
     wide margin round it, a small box), and its sides do not run past the writing: ``remove_lines``
     kept them as ink, and the digit was cropped, scaled and centred with its box around it.
-    Lines here need only ``FRAME_SPAN`` of the image; only frames of them are erased, and only
-    thin ones (``_thin_parts``). As one more reading (``clean``), form boxes went from 60.7% to
+    Lines here need only ``FRAME_SPAN`` of the image; only closed frames of them are erased, and
+    only thin ones (``_thin_parts``). As one more reading (``clean``), form boxes went from 60.7% to
     72.7% read right (bench, seed 0, 150 a kind), with squared, ruled, tight and scanned digits unchanged.
-    Brackets (open frames) are kept only where they hold ``BRACKET_COMPANY`` times their ink in
-    other ink: erasing every bracket read 8-9 points more form boxes than closed frames alone (68.0
-    -> 76.0%, seed 1) but flagged 2-4 points fewer letters, words and several digits, whose straight
-    strokes form brackets; with this rule, 71.3% and 0-1 point fewer (bench, 150 and 200 a kind).
     The sides are found on the whole mask, those mostly thin kept: found on the thin parts alone,
     a side the digit touched was cut in pieces too short to be lines.
     """
@@ -562,11 +545,7 @@ def remove_frames(ink: np.ndarray) -> np.ndarray:
         erase |= line.pixels
     if not (mask.astype(bool) & ~erase).any():
         return ink
-    erased = _erase(ink, mask, sides)
-    frame_ink = float(ink.sum() - erased.sum())
-    if float(erased.sum()) < BRACKET_COMPANY * frame_ink and not _frame_sides(lines, closed=True):
-        return ink  # brackets with little inside them: a letter's straight strokes (an E, a U)
-    return _inside_box(erased, sides)
+    return _inside_box(_erase(ink, mask, sides), sides)
 
 
 def _inside_box(ink: np.ndarray, sides: list[Line]) -> np.ndarray:
