@@ -425,7 +425,11 @@ def remove_lines(ink: np.ndarray, frames: bool = False) -> np.ndarray:
     reading (``app.preprocessing.pipeline``) rather than always.
     """
     mask = (ink > LINE_LEVEL).astype(np.uint8)
-    lines = find_lines(mask)
+    return _without_lines(ink, mask, find_lines(mask), frames)
+
+
+def _without_lines(ink: np.ndarray, mask: np.ndarray, lines: list[Line], frames: bool) -> np.ndarray:
+    """``remove_lines`` once the ``lines`` of the ink's ``mask`` are found."""
     if not lines:
         return ink
     on_lines = np.zeros(mask.shape, dtype=bool)
@@ -585,8 +589,15 @@ def without_print(ink: np.ndarray) -> list[np.ndarray]:
     A closed frame (``remove_frames``) gives one more reading, not the only one: taking it alone
     lost 4-5 points on squared paper (whose cells are closed frames too) and 3 on tight crops.
     """
-    without_lines = remove_lines(ink)
-    without_frames = remove_lines(without_lines, frames=True)
+    mask = (ink > LINE_LEVEL).astype(np.uint8)
+    lines = find_lines(mask)
+    without_lines = _without_lines(ink, mask, lines, frames=False)
+    # Where no line was erased, the frame rule looks at the same lines: found once, not twice
+    # (0.1 of the 0.5 ms this took on the page's canvas).
+    if without_lines is ink:
+        without_frames = _without_lines(ink, mask, lines, frames=True)
+    else:
+        without_frames = remove_lines(without_lines, frames=True)
     variants = [without_lines]
     if without_frames is not without_lines and not np.array_equal(without_frames, without_lines):
         variants.append(without_frames)
