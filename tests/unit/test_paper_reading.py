@@ -189,3 +189,11 @@ def test_a_page_edge_under_the_digit_is_not_part_of_its_mark() -> None:
     dash[48:52, 10:90] = 1.0
     dash[20:23, 70:73] = 1.0  # a speck beside a lone dash: the dash stays
     assert any(mark.width > 70 for mark in find_marks(dash).marks)
+
+
+def test_an_empty_square_is_not_a_box_round_writing() -> None:
+    page = np.full((120, 120), PAPER, np.uint8)
+    cv2.rectangle(page, (20, 20), (100, 100), INK, 3)  # a drawn square, a symbol: nothing inside
+    cv2.line(page, (105, 10), (112, 10), INK, 3)  # and a stray tick beside it
+    ink = ink_of(page)
+    assert paper.remove_frames(ink) is ink
