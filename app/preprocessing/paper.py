@@ -70,13 +70,11 @@ FRAME_SPAN = 0.2
 THICK_SIDE = 2 * LINE_MAX_THICKNESS
 """A square this wide fits in a thick stroke's body, not in a printed line (a blurred 4 px line included)."""
 SHADOW_FAT = 0.1
-"""A disk this share of the image's longer side fits in a shadow, not in a photographed digit's stroke."""
+"""A square this share of the image's longer side fits in a shadow, not in a photographed digit's stroke."""
 SHADOW_WEAK = 0.6
 """Ink strength under which a fat region is a shadow (25-60% darker paper), not a marker's stroke."""
-MEDIAN_THUMBNAIL = 64
-"""The thumbnail ``_shadow_free_contrast`` works on."""
-MEDIAN_SIDE = 11
-"""Its median filter (thumbnail pixels): wider than two strokes of most digits, narrower than shadows."""
+MEDIAN_SIDE = 9
+"""``_shadow_free_contrast``'s median (thumbnail pixels): wider than two strokes, narrower than shadows."""
 THIN_LINE = 0.5
 """A frame's side is thin (``_thin_parts``) along at least this share of its pixels."""
 BOX_HOLDS = 0.2
@@ -149,14 +147,24 @@ def _shadow_free_contrast(gray: np.ndarray) -> float:
     A median filter wider than two strokes follows the paper's light and a shadow's hard edge (a
     step, which a median keeps) but not a stroke (a minority in its window, whichever its side), so
     what the image differs from its median by is ink and noise. Its strongest ``THIN_SHARE`` on
-    each side are compared, as in ``_thin_contrast``.
+    each side are compared, as in ``_thin_contrast``. It works on ``polarity_score``'s thumbnail
+    (a 64-pixel one with an 11-pixel median cost 0.13 ms more and decided as well).
     """
-    thumbnail = cv2.resize(gray, (MEDIAN_THUMBNAIL, MEDIAN_THUMBNAIL), interpolation=cv2.INTER_AREA)
-    detail = thumbnail.astype(np.float32) - cv2.medianBlur(thumbnail, MEDIAN_SIDE)
-    first = int((1.0 - THIN_SHARE) * detail.size)
-    dark_peak = float(np.sort(np.maximum(-detail, 0.0), axis=None)[first:].mean())
-    light_peak = float(np.sort(np.maximum(detail, 0.0), axis=None)[first:].mean())
+    side = POLARITY_SIDE
+    thumbnail = gray if gray.shape == (side, side) else cv2.resize(gray, (side, side), interpolation=cv2.INTER_AREA)
+    median = cv2.medianBlur(thumbnail, MEDIAN_SIDE)
+    # saturating uint8 differences and 256-bin histograms: sorting the float differences cost 0.2 ms
+    dark_peak = _top_mean(cv2.subtract(median, thumbnail), THIN_SHARE)
+    light_peak = _top_mean(cv2.subtract(thumbnail, median), THIN_SHARE)
     return (dark_peak - light_peak) / (dark_peak + light_peak + 1e-3)
+
+
+def _top_mean(levels: np.ndarray, share: float) -> float:
+    """The mean of the highest ``share`` of a uint8 image's pixels, from its histogram."""
+    histogram = cv2.calcHist([levels], [0], None, [256], [0, 256]).ravel()[::-1]
+    wanted = share * levels.size
+    taken = np.minimum(histogram, np.maximum(wanted - (np.cumsum(histogram) - histogram), 0.0))
+    return float((taken * np.arange(255, -1, -1)).sum() / wanted)
 
 
 def polarity_score(gray: np.ndarray) -> float:
@@ -176,7 +184,8 @@ def polarity_score(gray: np.ndarray) -> float:
     to 5 and 22 to 11 of 150 (two seeds), and shadowed photos read right from 66.0% to 70.7% (bench,
     seed 0, 150 a kind), no other kind losing; 10% of scans become unsure and cost a second reading.
     """
-    thumbnail = cv2.resize(gray, (POLARITY_SIDE, POLARITY_SIDE), interpolation=cv2.INTER_AREA).astype(np.float32)
+    small = cv2.resize(gray, (POLARITY_SIDE, POLARITY_SIDE), interpolation=cv2.INTER_AREA)
+    thumbnail = small.astype(np.float32)
     detail = thumbnail - cv2.GaussianBlur(thumbnail, (0, 0), 0.12 * POLARITY_SIDE)
     detail /= float(detail.std()) + 1e-6
     skew = float((detail * detail * detail).mean())
@@ -184,7 +193,7 @@ def polarity_score(gray: np.ndarray) -> float:
     if max(gray.shape) < SHADOW_MIN_SIDE:  # a crop or a small scan: no desk, no shadow, and thick strokes
         return score
     score += THIN_WEIGHT * _thin_contrast(thumbnail)
-    if (score > 0) != (_shadow_free_contrast(gray) > 0):
+    if (score > 0) != (_shadow_free_contrast(small) > 0):
         return 0.0  # the cues disagree once shadows are taken out: unsure, the model reads both
     return score
 
@@ -207,7 +216,7 @@ def _ink_over(bright_ink: np.ndarray, paper: np.ndarray) -> np.ndarray:
 
 
 def _shadows(strong: np.ndarray, labels: np.ndarray, count: int, wide: np.ndarray) -> np.ndarray:
-    """Which of the strong regions (``labels``) are shadows: fat (a ``SHADOW_FAT`` disk fits) and weak.
+    """Which of the strong regions (``labels``) are shadows: fat (a ``SHADOW_FAT`` square fits) and weak.
 
     ``ink_map`` keeps the wide opening's ink where the strongest ink lies, taking it for a thick
     stroke's body; on a photo with a small or faint digit, a shadow's block was that strongest
@@ -216,7 +225,7 @@ def _shadows(strong: np.ndarray, labels: np.ndarray, count: int, wide: np.ndarra
     76.7 -> 77.3% (seed 1), bench, 150 a kind; no other kind moved by more than a digit or two.
     """
     side = _odd(SHADOW_FAT * max(strong.shape))
-    fat = cv2.erode(strong, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
+    fat = cv2.erode(strong, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))  # a rect: 4x faster
     shadows = np.zeros(count, dtype=bool)
     shadows[labels[fat > 0]] = True
     if not shadows[1:].any():
@@ -358,7 +367,9 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
-def find_lines(mask: np.ndarray, span: float = LINE_SPAN, shortest: int | None = None) -> list[Line]:
+def find_lines(
+    mask: np.ndarray, span: float = LINE_SPAN, shortest: int | None = None, only: bool | None = None
+) -> list[Line]:
     """Horizontal and vertical runs straight for ``span`` of the image, slightly slanted ones included.
 
     Without ``shortest``, a direction in which ``span`` is under ``MIN_LINE_LENGTH`` pixels has no
@@ -372,7 +383,7 @@ def find_lines(mask: np.ndarray, span: float = LINE_SPAN, shortest: int | None =
     """
     height, width = mask.shape
     lines = []
-    for horizontal in (True, False):
+    for horizontal in (True, False) if only is None else (only,):
         side = width if horizontal else height
         length = int(span * side) if shortest is None else max(int(span * side), shortest)
         if length < MIN_LINE_LENGTH if shortest is None else length > side:
@@ -537,12 +548,21 @@ def remove_frames(ink: np.ndarray) -> np.ndarray:
     a side the digit touched was cut in pieces too short to be lines.
     """
     mask = (ink > LINE_LEVEL).astype(np.uint8)
-    thin = _thin_parts(mask)
-    lines = [
-        line
-        for line in find_lines(mask, FRAME_SPAN, FRAME_MIN_LENGTH)
-        if int(np.count_nonzero(thin[line.pixels])) >= THIN_LINE * int(np.count_nonzero(line.pixels))
-    ]
+    lines: list[Line] = []
+    thin: np.ndarray | None = None
+    for horizontal in (False, True):  # a box needs two of each: most images have no two vertical lines
+        found = find_lines(mask, FRAME_SPAN, FRAME_MIN_LENGTH, only=horizontal)
+        if len(found) < 2:
+            return ink
+        thin = _thin_parts(mask) if thin is None else thin
+        found = [
+            line
+            for line in found
+            if int(np.count_nonzero(thin[line.pixels])) >= THIN_LINE * int(np.count_nonzero(line.pixels))
+        ]
+        if len(found) < 2:
+            return ink
+        lines += found
     sides = _frame_sides(lines)
     if not sides:
         return ink
