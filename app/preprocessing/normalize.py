@@ -26,12 +26,16 @@ def stroke_width(strokes: np.ndarray) -> float:
     return max(1.0, 4.0 * float(distances[strokes].mean()) - 2.0)
 
 
-def fit_box(ink: np.ndarray) -> np.ndarray:
-    """Scale so the longer side is 20 pixels, keeping the aspect ratio and a visible stroke width."""
+def fit_box(ink: np.ndarray, stroke: float | None = None) -> np.ndarray:
+    """Scale so the longer side is 20 pixels, keeping the aspect ratio and a visible stroke width.
+
+    ``stroke``: the pen's width when the caller knows it (a number's line, written with one pen,
+    measures it once for all its candidate digits), else measured on ``ink``.
+    """
     height, width = ink.shape
     scale = BOX_SIDE / max(height, width)
     wanted = TARGET_STROKE / scale
-    current = stroke_width(ink > STROKE_LEVEL)
+    current = stroke_width(ink > STROKE_LEVEL) if stroke is None else stroke
     if current < wanted - 1:
         grow = round(wanted - current) + 1
         ink = cv2.dilate(ink, np.ones((grow, grow), np.uint8))
@@ -56,6 +60,6 @@ def centre_by_mass(boxed: np.ndarray) -> np.ndarray:
     return field
 
 
-def to_mnist(ink: np.ndarray) -> np.ndarray:
+def to_mnist(ink: np.ndarray, stroke: float | None = None) -> np.ndarray:
     """A crop of one character's ink (float32, 1 = stroke) as an MNIST ``(28, 28)`` float32 in 0-1."""
-    return centre_by_mass(fit_box(ink.astype(np.float32, copy=False)))
+    return centre_by_mass(fit_box(ink.astype(np.float32, copy=False), stroke))

@@ -28,7 +28,7 @@ import numpy as np
 from app.errors import NoDigitFoundError
 from app.preprocessing.decode import decode_upright
 from app.preprocessing.marks import Mark, Marks, find_marks
-from app.preprocessing.normalize import STROKE_LEVEL, TARGET_STROKE, centre_by_mass, stroke_width
+from app.preprocessing.normalize import STROKE_LEVEL, stroke_width, to_mnist
 from app.preprocessing.paper import (
     LINE_LEVEL,
     LINE_MAX_THICKNESS,
@@ -41,7 +41,6 @@ from app.preprocessing.paper import (
     to_working_size,
     without_print,
 )
-from mnist_format import BOX_SIDE
 
 NUMBER_AREA = 320 * 160
 """Working pixels for a number: twice a digit's area, since a line of digits is wide and its digits small."""
@@ -150,7 +149,9 @@ class _Line:
     height: float
     atoms: list[_Atom]
     stroke: float
-    """The pen's stroke width (working pixels), measured once for the whole line."""
+    """The pen's stroke width (working pixels), measured once for the whole line: one number is written
+    with one pen, and measuring it on each of ~20 candidate segments took ``normalize.stroke_width``'s
+    1.0 ms (of 8.9) of a 5-digit number."""
 
 
 def _column_runs(columns: np.ndarray) -> list[tuple[int, int]]:
@@ -401,24 +402,6 @@ def _line(ink: np.ndarray) -> _Line | None:
     return _Line(ink, owners, height, atoms, stroke_width(digit_ink))
 
 
-def _to_mnist(part: np.ndarray, stroke: float) -> np.ndarray:
-    """``normalize.to_mnist`` with the line's stroke width given rather than measured on each crop.
-
-    One number is written with one pen; measuring it once per line rather than on each of ~20
-    candidate segments took ``normalize.stroke_width``'s 1.0 ms (of 8.9) out of a 5-digit number.
-    """
-    height, width = part.shape
-    scale = BOX_SIDE / max(height, width)
-    wanted = TARGET_STROKE / scale
-    if stroke < wanted - 1:
-        grow = round(wanted - stroke) + 1
-        part = cv2.dilate(part, np.ones((grow, grow), np.uint8))
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    boxed = cv2.resize(part, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    peak = float(boxed.max())
-    return centre_by_mass(boxed / peak if peak > 0 else boxed)
-
-
 def _one_mark(atoms: list[_Atom]) -> bool:
     """Whether ``atoms`` are one whole mark and small pieces beside it: a candidate however wide.
 
@@ -506,7 +489,7 @@ def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0)) 
                 boxes = _cells(ink)
                 stroke = stroke_width(ink.ink > STROKE_LEVEL)
                 for cell, (part, x, y) in enumerate(boxes):
-                    inputs.append(_to_mnist(part.astype(np.float32, copy=False), stroke))
+                    inputs.append(to_mnist(part, stroke))
                     segments.append(Segment(len(atoms), cell, cell + 1, _box(x, y, part.shape, scale), 0.0, 0.0))
                 atoms.append(len(boxes))
                 continue
@@ -526,7 +509,7 @@ def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0)) 
                     if found is None:
                         continue
                     part, x, y = found
-                    inputs.append(_to_mnist(part.astype(np.float32, copy=False), line.stroke))
+                    inputs.append(to_mnist(part, line.stroke))
                     box = _box(x, y, part.shape, scale)
                     aspect = part.shape[1] / part.shape[0]
                     segments.append(Segment(reading, start, end, box, aspect, pieces[start].cut))
