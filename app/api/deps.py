@@ -8,7 +8,7 @@ below them are what endpoints without dependencies (``app.http.fast_route.Direct
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
@@ -69,3 +69,24 @@ async def get_named_predictor(
 
 
 NamedPredictorDep = Annotated[Predictor, Depends(get_named_predictor)]
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+VERSION_PATH = "{model_name}/versions/{model_version}"
+
+
+def each_version(
+    register: Callable[..., Callable[[Handler], Handler]], path: str, summary: str, detail: str = ""
+) -> Callable[[Handler], Handler]:
+    """Route a model's ``path`` and the same path for one version, as v1 and v2 both do.
+
+    ``register`` is the router's method (``router.get``); the version's path has
+    ``/versions/{model_version}`` after ``{model_name}``, which ``NamedPredictorDep`` resolves.
+    ``detail`` goes in brackets after the model path's summary.
+    """
+
+    def both(handler: Handler) -> Handler:
+        register(path, summary=f"{summary} ({detail})" if detail else summary)(handler)
+        register(path.replace("{model_name}", VERSION_PATH, 1), summary=f"{summary}, one version")(handler)
+        return handler
+
+    return both

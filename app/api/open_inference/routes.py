@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.api.deps import NamedPredictorDep, PredictorDep, protocol_marker
+from app.api.deps import NamedPredictorDep, PredictorDep, each_version, protocol_marker
 from app.api.open_inference.codec import HEADER_LENGTH, decode_request, encode_response, model_metadata
 from app.api.schemas import MODEL_ROUTE_ERRORS, error_responses
 from app.errors import InvalidRequestError, ModelNotFoundError, ServiceError
@@ -48,20 +48,17 @@ async def server_ready(predictor: PredictorDep) -> dict[str, bool]:
     return {"ready": True}
 
 
-@router.get("/models/{model_name}", summary="Model metadata")
-@router.get("/models/{model_name}/versions/{model_version}", summary="Model metadata, one version")
+@each_version(router.get, "/models/{model_name}", "Model metadata")
 async def metadata(predictor: NamedPredictorDep) -> dict[str, object]:
     return model_metadata(predictor.name, predictor.version)
 
 
-@router.get("/models/{model_name}/ready", summary="Model readiness")
-@router.get("/models/{model_name}/versions/{model_version}/ready", summary="Model readiness, one version")
+@each_version(router.get, "/models/{model_name}/ready", "Model readiness")
 async def model_ready(predictor: NamedPredictorDep) -> dict[str, object]:
     return {"name": predictor.name, "ready": True}
 
 
-@router.post("/models/{model_name}/infer", summary="Inference (JSON or binary tensor data)")
-@router.post("/models/{model_name}/versions/{model_version}/infer", summary="Inference, one version")
+@each_version(router.post, "/models/{model_name}/infer", "Inference", "JSON or binary tensor data")
 async def infer(request: Request, predictor: NamedPredictorDep) -> Response:
     max_digits = request.app.state.settings.max_request_digits
     decoded = decode_request(await request.body(), request.headers.get(HEADER_LENGTH), max_digits)

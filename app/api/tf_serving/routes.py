@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from app.api.deps import NamedPredictorDep, PredictorDep, protocol_marker
+from app.api.deps import NamedPredictorDep, PredictorDep, each_version, protocol_marker
 from app.api.schemas import MODEL_ROUTE_ERRORS, error_responses
 from app.api.tf_serving.codec import decode_request, encode_response, model_metadata, model_status
 from app.errors import ModelNotFoundError
@@ -21,8 +21,7 @@ router = APIRouter(
 )
 
 
-@router.get("/{model_name}", summary="Model status: every version's state")
-@router.get("/{model_name}/versions/{model_version}", summary="Model status, one version")
+@each_version(router.get, "/{model_name}", "Model status", "every version's state")
 async def status(
     request: Request, predictor: PredictorDep, model_name: str, model_version: str | None = None
 ) -> dict[str, Any]:
@@ -38,14 +37,12 @@ async def status(
     return model_status(versions)
 
 
-@router.get("/{model_name}/metadata", summary="Model metadata (signature)")
-@router.get("/{model_name}/versions/{model_version}/metadata", summary="Model metadata, one version")
+@each_version(router.get, "/{model_name}/metadata", "Model metadata", "signature")
 async def metadata(predictor: NamedPredictorDep) -> dict[str, Any]:
     return model_metadata(predictor.name, predictor.version)
 
 
-@router.post("/{model_name}:predict", summary="Predict (row or columnar format)")
-@router.post("/{model_name}/versions/{model_version}:predict", summary="Predict, one version")
+@each_version(router.post, "/{model_name}:predict", "Predict", "row or columnar format")
 async def predict(request: Request, predictor: NamedPredictorDep) -> OrjsonResponse:
     decoded = decode_request(await request.body(), request.app.state.settings.max_request_digits)
     return encode_response(decoded, await predictor.predict(decoded.digits), predictor.digit_threshold)
