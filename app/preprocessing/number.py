@@ -255,6 +255,8 @@ def _cells(comb: _Comb) -> list[tuple[np.ndarray, int, int]]:
     for cell in np.flatnonzero(masses >= CELL_INK_SHARE * masses.max()):
         part = _without_specks(np.where(assigned == cell, strokes, 0.0))
         rows, cols = np.flatnonzero(part.max(axis=1) > CELL_LEVEL), np.flatnonzero(part.max(axis=0) > CELL_LEVEL)
+        if not rows.size:  # the box held only specks
+            continue
         parts.append((part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(cols[0]), int(rows[0])))
     return parts
 

@@ -102,3 +102,14 @@ def test_search_drops_what_the_judge_says_is_no_digit() -> None:
         NumberSegments(np.zeros((2, 28, 28)), segments, [1, 1]), probabilities, np.array([0.05, 0.95])
     )
     assert reading.text == "9"
+
+
+def test_a_comb_box_holding_only_dots_is_skipped_not_a_crash() -> None:
+    """Nine equal dots in one box are each a speck of that box's ink: the box is empty, not an error."""
+    gray = strokes_image(boxes=4)
+    gray[20:82, 152:178] = 255  # the third bar rubbed out, its box (x 140-200) left
+    for row in range(3):
+        for col in range(3):
+            cv2.circle(gray, (158 + 7 * col, 30 + 18 * row), 2, 0, -1)
+    found = segment_gray(gray)
+    assert found.atoms == [3]
