@@ -547,7 +547,9 @@ def remove_frames(ink: np.ndarray) -> np.ndarray:
     only thin ones (``_thin_parts``). As one more reading (``clean``), form boxes went from 60.7% to
     72.7% read right (bench, seed 0, 150 a kind), with squared, ruled, tight and scanned digits unchanged.
     The sides are found on the whole mask, those mostly thin kept: found on the thin parts alone,
-    a side the digit touched was cut in pieces too short to be lines.
+    a side the digit touched was cut in pieces too short to be lines. As it stands (closed frames
+    holding writing, ``_inside_box``), form boxes read right 57.5 -> 78.0% (seed 0) and 55.5 ->
+    68.5% (seed 1), 200 a kind, with the figures above measured on the way there.
     """
     mask = (ink > LINE_LEVEL).astype(np.uint8)
     lines: list[Line] = []
