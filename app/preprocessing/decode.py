@@ -131,6 +131,11 @@ def _flatten_alpha(luminance: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return dark
 
 
+def _flatten_four_channels(pixels: np.ndarray, to_gray: int) -> np.ndarray:
+    """An RGBA (Pillow) or BGRA (OpenCV) array, ``to_gray`` saying which, as flattened luminance."""
+    return _flatten_alpha(cv2.cvtColor(pixels, to_gray), np.ascontiguousarray(pixels[..., 3]))
+
+
 def _has_alpha(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
 
@@ -158,10 +163,11 @@ def _opencv_png(image: Image.Image, data: bytes, side: int) -> np.ndarray | None
         )
     if decoded.ndim == 2:
         return decoded
-    return _flatten_alpha(cv2.cvtColor(decoded, cv2.COLOR_BGRA2GRAY), np.ascontiguousarray(decoded[..., 3]))
+    return _flatten_four_channels(decoded, cv2.COLOR_BGRA2GRAY)
 
 
 def _decoded(image: Image.Image, data: bytes, side: int) -> np.ndarray:
+    """The opened ``image`` as grey: by OpenCV where it can (``_opencv_png``), else by Pillow."""
     fast = _opencv_png(image, data, side)
     return fast if fast is not None else _grayscale(_load_reduced(image, side))
 
@@ -186,8 +192,7 @@ def decode_upright(data: bytes, max_pixels: int) -> tuple[np.ndarray, tuple[int,
 
 def _grayscale(image: Image.Image) -> np.ndarray:
     if image.mode == "RGBA":
-        rgba = np.asarray(image)
-        return _flatten_alpha(cv2.cvtColor(rgba, cv2.COLOR_RGBA2GRAY), np.ascontiguousarray(rgba[..., 3]))
+        return _flatten_four_channels(np.asarray(image), cv2.COLOR_RGBA2GRAY)
     if _has_alpha(image):
         luminance, alpha = cv2.split(np.asarray(image.convert("LA")))
         return _flatten_alpha(luminance, alpha)

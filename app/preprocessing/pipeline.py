@@ -8,7 +8,9 @@ model call costs 0.04 ms, a wrong guess the whole answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
@@ -71,21 +73,33 @@ def _crop_marks(ink: np.ndarray) -> _Crop | None:
     return _Crop(cropped, top, bottom, left, right, len(found.digit_sized()))
 
 
-def _inks(gray: np.ndarray, dark_ink: bool, paper: int | None, photo: bool | None = None) -> list[np.ndarray]:
-    """The ink readings of a working-size image: a photo's or a scan's, or a digital drawing's on ``paper``."""
-    if paper is None:
-        return clean(gray, dark_ink, photo)
+InkReader = Callable[..., list[np.ndarray]]
+"""Working-size grey to its ink readings, ``photo=True`` for a crop of a larger photo (``paper.clean``)."""
+
+
+def _drawing_inks(gray: np.ndarray, paper: int, photo: bool | None = None) -> list[np.ndarray]:
+    """A digital drawing's ink readings: its distance from ``paper``, printed lines and boxes erased."""
     drawn = drawing_ink(gray, paper)
     return [] if drawn is None else without_print(drawn)
 
 
-def _refined(gray: np.ndarray, work: Working, crop: _Crop, dark_ink: bool, paper: int | None) -> _Crop:
+def _ink_readers(gray: np.ndarray) -> list[InkReader]:
+    """How to read a working-size image's ink: as a drawing on flat paper, else with each polarity worth trying."""
+    paper = flat_paper(gray)
+    if paper is not None:  # the ink is whatever differs from the paper, either side
+        return [partial(_drawing_inks, paper=paper)]
+    score = polarity_score(gray)
+    polarities = [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
+    return [partial(clean, dark_ink=dark_ink) for dark_ink in polarities]
+
+
+def _refined(gray: np.ndarray, work: Working, crop: _Crop, read: InkReader) -> _Crop:
     """A small digit in a large image, cleaned again from the decoded pixels around it."""
     pad = max(crop.bottom - crop.top, crop.right - crop.left)
     top, bottom = max(0, int((crop.top - pad) / work.scale)), int((crop.bottom + pad) / work.scale)
     left, right = max(0, int((crop.left - pad) / work.scale)), int((crop.right + pad) / work.scale)
     closer = to_working_size(gray[top:bottom, left:right], REFINE_AREA)
-    for ink in _inks(closer.gray, dark_ink, paper, photo=True)[:1]:
+    for ink in read(closer.gray, photo=True)[:1]:
         refined = _crop_marks(ink)
         if refined is not None:
             return refined
@@ -138,19 +152,14 @@ def read_gray(gray: np.ndarray) -> DigitReading:
     """The candidates for a decoded uint8 grayscale image; ``NoDigitFoundError`` if it holds no ink."""
     gray = smooth_blocks(gray)
     work = to_working_size(gray)
-    paper = flat_paper(work.gray)
-    polarities = [True]  # a drawing's ink is whatever differs from its paper, either side
-    if paper is None:
-        score = polarity_score(work.gray)
-        polarities = [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
     inputs, marks = [], []
-    for dark_ink in polarities:
-        for ink in _inks(work.gray, dark_ink, paper):
+    for read in _ink_readers(work.gray):
+        for ink in read(work.gray):
             crop = _crop_marks(ink)
             if crop is None:
                 continue
             if max(crop.bottom - crop.top, crop.right - crop.left) < SMALL_DIGIT_SIDE and work.scale < 1:
-                crop = _refined(gray, work, crop, dark_ink, paper)
+                crop = _refined(gray, work, crop, read)
             inputs.append(to_mnist(crop.ink))
             marks.append(crop.marks)
     if not inputs:
