@@ -109,6 +109,9 @@ class Segment:
     """Its ink's width over its height, for the prior on digit shapes."""
     cut: float
     """0 where it starts at a gap between marks; else the width over height of the mark it cuts into."""
+    crossed: int = 0
+    """How many strokes the cut it starts at goes through (0 at a gap between marks): touching digits part
+    where one stroke meets another, a digit's own loop or middle is two or three strokes across."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ class _Atom:
     """A small mark beside a digit: part of it (the bar of a 5 drawn apart) or a dash, never a digit alone."""
     owner: int = 1
     """The mark's number in its reading's ``_Line.owners`` map."""
+    crossed: int = 0
+    """How many strokes the cut at its left edge goes through (0 where it starts a mark)."""
 
 
 @dataclass(frozen=True)
@@ -376,6 +381,12 @@ def _profile_cuts(ink: np.ndarray, mark: Mark, height: float) -> list[int]:
     return sorted(mark.x + column for column in chosen)
 
 
+def _strokes_across(column: np.ndarray) -> int:
+    """How many strokes a column of ink crosses: its runs of stroke body."""
+    body = np.concatenate(([0], (column > STROKE_LEVEL).astype(np.int8), [0]))
+    return int(np.count_nonzero(np.diff(body) == 1))
+
+
 def _line(ink: np.ndarray) -> _Line | None:
     """The atoms of one reading: its digit-sized marks, wide ones also cut at their profile's minima."""
     found = find_marks(ink, NUMBER_SPECK_SHARE, NUMBER_CORE_LEVEL)
@@ -398,7 +409,12 @@ def _line(ink: np.ndarray) -> _Line | None:
         edges = [mark.x, *cuts, mark.x + mark.width]
         aspect = mark.width / mark.height
         pieces = enumerate(itertools.pairwise(edges))
-        atoms += [_Atom(mark, left, right, aspect if i else 0.0, owner=number) for i, (left, right) in pieces]
+        atoms += [
+            _Atom(mark, left, right, aspect, owner=number, crossed=_strokes_across(own[:, left - mark.x]))
+            if i
+            else _Atom(mark, left, right, 0.0, owner=number)
+            for i, (left, right) in pieces
+        ]
     atoms.sort(key=lambda atom: (atom.left, atom.right))
     digit_ink = (owners > len(small)) & (ink > STROKE_LEVEL)
     return _Line(ink, owners, height, atoms, stroke_width(digit_ink))
@@ -514,7 +530,8 @@ def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0)) 
                     inputs.append(to_mnist(part, line.stroke))
                     box = _box(x, y, part.shape, scale)
                     aspect = part.shape[1] / part.shape[0]
-                    segments.append(Segment(reading, start, end, box, aspect, pieces[start].cut))
+                    first = pieces[start]
+                    segments.append(Segment(reading, start, end, box, aspect, first.cut, first.crossed))
             atoms.append(len(pieces))
     if not inputs:
         raise NoDigitFoundError("no digit found: the image is blank or has too little contrast")

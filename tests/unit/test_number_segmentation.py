@@ -113,3 +113,17 @@ def test_a_comb_box_holding_only_dots_is_skipped_not_a_crash() -> None:
             cv2.circle(gray, (158 + 7 * col, 30 + 18 * row), 2, 0, -1)
     found = segment_gray(gray)
     assert found.atoms == [3]
+
+
+def test_a_cut_through_more_strokes_costs_more() -> None:
+    """Two ways to part one mark into two sure digits: the search takes the cut that crosses one stroke."""
+    segments = [
+        Segment(0, 0, 1, (0, 0, 5, 10), 0.5, 0.0),
+        Segment(0, 1, 2, (5, 0, 5, 10), 0.5, 1.2, crossed=3),
+        Segment(0, 0, 2, (0, 0, 6, 10), 0.6, 0.0),
+        Segment(0, 2, 3, (6, 0, 4, 10), 0.4, 1.2, crossed=1),
+    ]
+    probabilities = np.full((4, 10), 0.01, np.float32)
+    probabilities[[0, 1, 2, 3], [4, 7, 6, 1]] = 0.99
+    reading = read_number(NumberSegments(np.zeros((4, 28, 28)), segments, [3]), probabilities, np.ones(4))
+    assert reading.text == "61"
