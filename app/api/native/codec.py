@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 
 from app.api.json_body import json_field, parse_json
 from app.api.limits import check_digit_count
+from app.api.multipart import FILE_FIELDS, single_file
 from app.errors import BatchTooLargeError, InvalidPixelsError, InvalidRequestError, UnsupportedMediaTypeError
 from app.http.fast_route import OrjsonResponse
 from app.inference.predictor import Predictor
@@ -31,7 +32,6 @@ from app.preprocessing.candidates import Candidates
 from app.preprocessing.pixels import to_digit
 from app.preprocessing.pool import ImagePreprocessor
 
-FILE_FIELDS = ("file", "files")
 ACCEPTED_TYPES = "application/json, multipart/form-data, or image/* bytes"
 
 
@@ -40,6 +40,9 @@ def _media_type(request: Request) -> str:
 
 
 async def _uploaded_files(request: Request, max_files: int) -> list[bytes]:
+    one = single_file(await request.body(), request.headers.get("content-type", ""))
+    if one is not None:
+        return [one]
     async with request.form(max_files=max_files, max_fields=max_files) as form:
         uploads = [value for field in FILE_FIELDS for value in form.getlist(field) if isinstance(value, UploadFile)]
         if not uploads:
