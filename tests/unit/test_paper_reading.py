@@ -197,3 +197,35 @@ def test_an_empty_square_is_not_a_box_round_writing() -> None:
     cv2.line(page, (105, 10), (112, 10), INK, 3)  # and a stray tick beside it
     ink = ink_of(page)
     assert paper.remove_frames(ink) is ink
+
+
+def test_a_strip_of_desk_along_the_photos_edge_is_not_ink() -> None:
+    page = seven(240, 6)
+    page[:, :8] = 60  # the desk beyond the page's left edge: a thin dark strip down the whole side
+    ink = paper.ink_map(page, dark_ink=True)
+    assert float(ink[20:220, :8].max()) == 0.0  # the strip: gone
+    assert float(ink[55:62, 80:160].mean()) > 0.5  # the 7's bar: ink
+
+
+def test_a_digit_touching_the_photos_edge_is_kept() -> None:
+    page = np.full((200, 240), PAPER, np.uint8)
+    cv2.line(page, (120, 0), (110, 150), INK, 8)  # a 1 cropped tight at the top
+    ink = paper.ink_map(page, dark_ink=True)
+    assert float(ink[:20, 105:130].max()) > 0.5
+
+
+def test_a_light_page_on_a_dark_desk_is_never_surely_light_ink() -> None:
+    page = np.full((300, 400), 35, np.uint8)  # a dark desk all round
+    page[40:260, 60:340] = 225  # the page, far lighter than the desk
+    cv2.line(page, (200, 130), (195, 170), INK, 2)  # a small thin 1 on it
+    assert paper.polarity_score(page) >= -paper.POLARITY_SURE
+
+
+def test_a_stroke_along_a_boxs_side_is_kept_when_the_box_is_erased() -> None:
+    page = seven(160, 4)
+    cv2.rectangle(page, (20, 20), (140, 140), 40, 2)
+    stroke = np.array([[112, 40], [136, 40], [136, 80]], np.int32)  # the 7's bar, on to the right side and down it
+    cv2.polylines(page, [stroke], False, INK, 3, cv2.LINE_AA)
+    unframed = paper.remove_frames(ink_of(page))
+    assert float(unframed[50:75, 135:138].mean()) > 0.5  # the stroke down the side: kept
+    assert float(unframed[60:100, 18:23].max()) < 0.2  # the box's left side: erased
