@@ -54,10 +54,11 @@ def test_realistic_uploads_are_read_correctly(client: TestClient, mnist: Mnist) 
 
 def test_digits_on_real_paper_are_read_correctly(client: TestClient, mnist: Mnist) -> None:
     rates = _read_right(client, mnist, dict(PAPER_KINDS), seed=2027)
-    # measured at 30 a kind, seeds 2027/1/2: mean 0.93/0.92/0.89, weakest 0.63/0.63/0.57 (form boxes,
-    # shadowed photos); at 200 a kind (bench, seeds 0 and 1) neither is under 0.65
+    # measured at 30 a kind, seeds 2027/1/2: mean 0.92/0.92/0.91, weakest 0.67/0.70/0.73 (form boxes,
+    # shadowed photos; 0.63/0.63/0.57 before the desk's strips and boxes' sides were read better); at 200
+    # a kind (bench, seeds 0 and 1) neither is under 0.7
     assert sum(rates.values()) / len(rates) >= 0.85, rates
-    assert min(rates.values()) >= 0.45, rates  # form boxes and shadowed photos: the weakest kinds, see the README
+    assert min(rates.values()) >= 0.55, rates  # form boxes and shadowed photos: the weakest kinds, see the README
 
 
 def test_non_digits_are_flagged(client: TestClient, mnist: Mnist) -> None:
