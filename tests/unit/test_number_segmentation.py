@@ -11,7 +11,7 @@ from PIL import Image
 
 from app.errors import NoDigitFoundError
 from app.postprocessing.number import read_number
-from app.preprocessing.number import NumberSegments, Segment, segment_gray, segment_image
+from app.preprocessing.number import NumberSegments, Segment, _line, segment_gray, segment_image
 
 
 def strokes_image(width: int = 300, height: int = 100, boxes: int = 0) -> np.ndarray:
@@ -127,3 +127,46 @@ def test_a_cut_through_more_strokes_costs_more() -> None:
     probabilities[[0, 1, 2, 3], [4, 7, 6, 1]] = 0.99
     reading = read_number(NumberSegments(np.zeros((4, 28, 28)), segments, [3]), probabilities, np.ones(4))
     assert reading.text == "61"
+
+
+def two_touching_zeros() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ink of two slanted 0s side by side whose faint edges meet, and each one's own pixels."""
+    first, second = np.zeros((100, 160), np.uint8), np.zeros((100, 160), np.uint8)
+    cv2.ellipse(first, (45, 50), (18, 32), 20, 0, 360, 255, 4)
+    cv2.ellipse(second, (89, 50), (18, 32), 20, 0, 360, 255, 4)
+    ink = cv2.GaussianBlur(np.maximum(first, second).astype(np.float32) / 255, (3, 3), 0)
+    return ink, first > 0, second > 0
+
+
+def test_a_curved_cut_parts_slanted_digits_that_no_column_parts() -> None:
+    """The 0s lean into each other's columns: every straight cut takes ink of both, a drop's path does not."""
+    ink, first, second = two_touching_zeros()
+    columns = np.arange(ink.shape[1])
+    assert all(first[:, x:].any() or second[:, :x].any() for x in columns)
+    line = _line(ink)
+    assert line is not None
+    assert len({atom.mark for atom in line.atoms}) == 1  # touching: one mark
+    parting = []
+    for atom in line.atoms:
+        for cut in atom.cuts:
+            left = columns < cut.columns(atom.mark, 0, ink.shape[0])[:, None]
+            if np.all(left[first]) and not np.any(left[second]):
+                parting.append((atom.cuts[0], cut))
+    assert parting
+    for straight, cut in parting:
+        assert cut.low < cut.high  # curved
+        assert cut.crossed < straight.crossed  # and cheaper than the straight cut where it starts
+
+
+def test_a_chain_parts_a_mark_with_one_cut() -> None:
+    """Two cuts at one place (0 straight, 1 curved): a segment ending at one is followed by one starting at it."""
+    segments = [
+        Segment(0, 0, 1, (0, 0, 5, 10), 0.5, 0.0, right_cut=0),
+        Segment(0, 0, 1, (0, 0, 6, 10), 0.6, 0.0, right_cut=1),
+        Segment(0, 1, 2, (5, 0, 5, 10), 0.5, 1.2, crossed=1, left_cut=0),
+        Segment(0, 1, 2, (6, 0, 4, 10), 0.4, 1.2, crossed=1, left_cut=1),
+    ]
+    probabilities = np.full((4, 10), 0.01, np.float32)
+    probabilities[[0, 1, 2, 3], [1, 4, 7, 9]] = [0.6, 0.99, 0.99, 0.5]
+    reading = read_number(NumberSegments(np.zeros((4, 28, 28)), segments, [2]), probabilities, np.ones(4))
+    assert reading.text == "17"  # not "47", which would take the ink between the two cuts twice
