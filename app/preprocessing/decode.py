@@ -101,10 +101,25 @@ def _load_reduced(image: Image.Image, side: int = DECODE_SIDE) -> Image.Image:
         oriented = ImageOps.exif_transpose(image)
     except Exception as exc:  # truncated or corrupt data surfaces only on decode
         raise InvalidImageError(f"corrupt or truncated {image.format} image: {exc}") from exc
+    oriented = _eight_bit(oriented)
     factor = max(oriented.size) // side
     if factor >= 2:
         oriented = oriented.reduce(factor)
     return oriented
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """Palette, 1-bit and 16-bit grey images as 8-bit ones that can be averaged and turned grey.
+
+    Pillow cannot reduce the first two (their values are indices or bits; a GIF over 600 px was a
+    500), and its own conversion of 16-bit grey clips every level above 255 to white, so a 16-bit
+    scan read as a blank page: its high byte is its 8-bit grey.
+    """
+    if image.mode.startswith("I;16"):
+        return Image.fromarray((np.asarray(image) >> 8).astype(np.uint8))
+    if image.mode in ("P", "PA", "1"):
+        return image.convert("RGBA" if _has_alpha(image) else "L")
+    return image
 
 
 def _flatten_alpha(luminance: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -138,19 +153,21 @@ def _has_alpha(image: Image.Image) -> bool:
 
 
 def _png(image: Image.Image, data: bytes, side: int) -> np.ndarray | None:
-    """A PNG without EXIF decoded by libpng through imagecodecs (the GIL released), reduced like the rest.
+    """A PNG decoded by libspng through imagecodecs (the GIL released), reduced like the rest.
 
-    Any colour type and depth comes out as 8-bit grey, its transparency (an alpha channel or a
-    ``tRNS`` colour) flattened. Median thread CPU, interleaved, on a busy 2-core VM: the page's
-    280x280 RGBA canvas 0.84 ms (OpenCV's own libpng 1.08, Pillow 1.06), a 600x150 RGB number
-    1.05 ms (OpenCV 1.38, Pillow 1.62). ``None`` for a PNG with EXIF (which may turn it: Pillow
-    does that) or data libpng refuses; Pillow then decodes it again and its error names the problem.
+    Median thread CPU, interleaved, on a busy 2-core VM: the page's 280x280 RGBA canvas 0.78 ms
+    (OpenCV's libpng 0.98, Pillow 0.97), a 600x150 RGB number 1.01 ms (OpenCV 1.35, Pillow 1.58).
+    imagecodecs' libpng binding decodes as fast, but each PNG it refuses drops a reference to
+    ``None``: a few thousand corrupt uploads and Python 3.11 aborts. ``None`` (Pillow decodes it)
+    for a PNG with EXIF (which may turn it), a transparent colour (``tRNS``, which libspng's
+    binding leaves out), grey with alpha or 16-bit grey or RGB (which it does not decode), or data
+    libspng refuses; Pillow's error then names the problem.
     """
-    if image.format != "PNG" or "exif" in image.info:
+    if image.format != "PNG" or image.info.keys() & {"exif", "transparency"}:
         return None
     try:
-        decoded = imagecodecs.png_decode(data)
-    except imagecodecs.PngError:
+        decoded = imagecodecs.spng_decode(data)
+    except imagecodecs.SpngError:
         return None
     if decoded.shape[:2] != image.size[::-1]:
         return None
@@ -166,20 +183,17 @@ def _png(image: Image.Image, data: bytes, side: int) -> np.ndarray | None:
 
 
 def _png_gray(pixels: np.ndarray) -> np.ndarray:
-    """Grey, grey and alpha, RGB or RGBA pixels as flattened luminance."""
+    """Grey, RGB or RGBA pixels as flattened luminance."""
     if pixels.ndim == 2:
         return pixels
-    channels = pixels.shape[2]
-    if channels == 2:
-        return _flatten_alpha(np.ascontiguousarray(pixels[..., 0]), np.ascontiguousarray(pixels[..., 1]))
-    if channels == 3:
+    if pixels.shape[2] == 3:
         gray: np.ndarray = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
         return gray
     return _flatten_rgba(pixels)
 
 
 def _decoded(image: Image.Image, data: bytes, side: int) -> np.ndarray:
-    """The opened ``image`` as grey: a PNG by libpng where it can (``_png``), else by Pillow."""
+    """The opened ``image`` as grey: a PNG by libspng where it can (``_png``), else by Pillow."""
     fast = _png(image, data, side)
     return fast if fast is not None else _grayscale(_load_reduced(image, side))
 

@@ -1,8 +1,9 @@
-"""Decoding: libpng (imagecodecs) takes PNGs, Pillow everything else, and both give the same grey image."""
+"""Decoding: libspng (imagecodecs) takes most PNGs, Pillow everything else, and both give the same grey image."""
 
 from __future__ import annotations
 
 import io
+import sys
 
 import numpy as np
 import pytest
@@ -30,7 +31,7 @@ def pillow_only(data: bytes, side: int = decode.DECODE_SIDE) -> np.ndarray:
 
 
 @pytest.mark.parametrize("mode", ["L", "RGB", "P", "1"])
-def test_a_png_is_decoded_by_libpng_as_pillow_decodes_it(mode: str) -> None:
+def test_a_png_is_decoded_by_libspng_as_pillow_decodes_it(mode: str) -> None:
     data = encode_image(page(120, 90, 3), mode=mode)
     opened = decode.open_image(data, MAX_PIXELS)
     fast = decode._png(opened, data, decode.DECODE_SIDE)
@@ -39,28 +40,48 @@ def test_a_png_is_decoded_by_libpng_as_pillow_decodes_it(mode: str) -> None:
     assert np.abs(fast.astype(int) - pillow_only(data)).max() <= 1
 
 
-@pytest.mark.parametrize("mode", ["RGBA", "LA"])
-def test_a_transparent_canvas_is_flattened_the_same_way(mode: str) -> None:
+def test_a_transparent_canvas_is_flattened_the_same_way() -> None:
     rgba = page(100, 100, 4)
     rgba[..., 3] = 0
     rgba[30:70, 40:60, 3] = 255
-    data = encode_image(rgba, mode=mode)
+    data = encode_image(rgba)
     fast = decode._png(decode.open_image(data, MAX_PIXELS), data, decode.DECODE_SIDE)
     assert fast is not None
     assert np.abs(fast.astype(int) - pillow_only(data)).max() <= 1
 
 
-def test_a_transparent_colour_is_flattened_like_an_alpha_channel() -> None:
+def transparent_colour_png() -> bytes:
     gray = page(60, 80)
     gray[gray == 0] = 1
     gray[:, :20] = 0  # the transparent colour (tRNS): paper, whatever it hides
-    image = Image.fromarray(gray)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", transparency=0)
-    data = buffer.getvalue()
-    fast = decode._png(decode.open_image(data, MAX_PIXELS), data, decode.DECODE_SIDE)
-    assert fast is not None
-    assert np.abs(fast.astype(int) - pillow_only(data)).max() <= 1
+    Image.fromarray(gray).save(buffer, format="PNG", transparency=0)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        transparent_colour_png(),
+        encode_image(page(60, 80, 3), mode="LA"),
+        encode_image(page(60, 80).astype(np.uint16) * 257),
+    ],
+    ids=["transparent colour", "grey and alpha", "16-bit grey"],
+)
+def test_what_libspng_leaves_out_is_left_to_pillow(data: bytes) -> None:
+    assert decode._png(decode.open_image(data, MAX_PIXELS), data, decode.DECODE_SIDE) is None
+    assert decode.decode_grayscale(data, MAX_PIXELS).shape == (60, 80)
+
+
+def test_refused_pngs_leave_pythons_references_alone() -> None:
+    """imagecodecs' libpng binding dropped a reference to None for each PNG it refused: Python aborted."""
+    data = bytearray(encode_image(page(50, 50)))
+    data[len(data) // 2] ^= 0xFF
+    before = sys.getrefcount(None)
+    for _ in range(300):
+        with pytest.raises(InvalidImageError):
+            decode.decode_grayscale(bytes(data), MAX_PIXELS)
+    assert sys.getrefcount(None) > before - 100
 
 
 def test_a_16_bit_png_keeps_its_high_byte() -> None:
@@ -95,3 +116,24 @@ def test_a_broken_png_is_refused_with_pillows_reason() -> None:
     data[len(data) // 2] ^= 0xFF  # a flipped byte in the compressed pixels: libpng's CRC check fails
     with pytest.raises(InvalidImageError, match="corrupt or truncated PNG"):
         decode.decode_grayscale(bytes(data), MAX_PIXELS)
+
+
+@pytest.mark.parametrize(("fmt", "mode"), [("GIF", "P"), ("BMP", "P"), ("TIFF", "1"), ("TIFF", "P")])
+def test_large_palette_and_1_bit_images_are_reduced(fmt: str, mode: str) -> None:
+    """Pillow cannot average indices or bits: these were a ValueError (a 500) over 600 px."""
+    data = encode_image(page(700, 650, 3), fmt, mode=mode)
+    gray = decode.decode_grayscale(data, MAX_PIXELS)
+    assert gray.shape == (350, 325)
+    assert gray.dtype == np.uint8
+
+
+@pytest.mark.parametrize("side", [100, 700])
+def test_a_16_bit_tiff_keeps_its_high_byte(side: int) -> None:
+    """Pillow's own conversion clipped every level above 255 to white: a blank page."""
+    deep = page(side, side).astype(np.uint16) * 257
+    buffer = io.BytesIO()
+    Image.fromarray(deep).save(buffer, format="TIFF")
+    gray = decode.decode_grayscale(buffer.getvalue(), MAX_PIXELS)
+    expected = pillow_only(encode_image(page(side, side)))
+    assert gray.shape == expected.shape
+    assert np.abs(gray.astype(int) - expected).max() <= 1
