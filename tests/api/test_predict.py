@@ -74,6 +74,24 @@ def test_predict_multipart_upload_of_each_format(
         assert_prediction(response.json(), int(label), version)
 
 
+@pytest.mark.parametrize(("fmt", "mode"), [("GIF", "P"), ("BMP", "P"), ("TIFF", "1"), ("TIFF", "I;16")])
+def test_predict_large_palette_bilevel_and_16_bit_scans(
+    client: TestClient, test_digits: MnistSplit, version: str, fmt: str, mode: str
+) -> None:
+    """Over 600 px these were a 500 (Pillow cannot reduce them) or, at 16 bits, a blank page."""
+    for image, label in zip(test_digits.images[:3], test_digits.labels[:3], strict=True):
+        paper = np.asarray(255 - image, dtype=np.uint8).repeat(25, axis=0).repeat(25, axis=1)  # 700x700
+        if mode == "I;16":
+            buffer = io.BytesIO()
+            Image.fromarray(paper.astype(np.uint16) * 257).save(buffer, format=fmt)
+            data = buffer.getvalue()
+        else:
+            data = encode_image(paper, fmt, mode=mode)
+        response = client.post("/predict", content=data, headers={"content-type": f"image/{fmt.lower()}"})
+        assert response.status_code == 200, response.text
+        assert_prediction(response.json(), int(label), version)
+
+
 def test_predict_raw_image_body_dark_ink_on_paper(client: TestClient, test_digits: MnistSplit, version: str) -> None:
     for image, label in zip(test_digits.images, test_digits.labels, strict=True):
         paper = np.asarray(255 - image, dtype=np.uint8).repeat(8, axis=0).repeat(8, axis=1)  # 224x224 scan
