@@ -16,7 +16,6 @@ the steps that used scipy and numpy at up to 640 pixels took 19-31 ms per image;
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import cv2
@@ -30,8 +29,6 @@ WORK_AREA = 160 * 160
 """Pixels the cleaning works on: a digit filling the image keeps ~5x MNIST's resolution."""
 MIN_WORK_SIDE = 28
 """Smaller scans (8-27 px) are enlarged to MNIST's own size, so strokes and paper each span pixels."""
-BLOCK_AREA_SHARE = 0.75
-"""Shrinking by whole blocks is taken when it keeps at least this share of the working area."""
 POLARITY_SIDE = 48
 """The polarity cues are computed on a thumbnail this size: they need only the coarse picture."""
 THIN_SIDE = 3
@@ -123,15 +120,6 @@ def to_working_size(gray: np.ndarray, area: int = WORK_AREA) -> Working:
     scale = min(1.0, float(np.sqrt(area / (height * width))))
     if scale > 0.999:
         return Working(gray, 1.0)
-    blocks = math.ceil(1.0 / scale - 1e-6)  # the fewest whole blocks that keep it within ``area``
-    if (height // blocks) * (width // blocks) >= BLOCK_AREA_SHARE * area:
-        # OpenCV's fast path for area averaging: a 300x300 photo to 150x150 took 7 us, to 160x160
-        # 157. Read as well: shadowed photos, photos, chalkboards, canvases 93.8% both ways (seed 2,
-        # 300 a kind); every kind and non-digit within a point, overall 95.0 -> 94.9 (seed 0) and
-        # 94.9 -> 95.0 (seed 1), 100 a kind; numbers 85.3 -> 85.4 (seed 0, 100 a style).
-        size = (width // blocks, height // blocks)
-        blocked = gray[: size[1] * blocks, : size[0] * blocks]
-        return Working(cv2.resize(blocked, size, interpolation=cv2.INTER_AREA), 1.0 / blocks)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return Working(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), scale)
 
