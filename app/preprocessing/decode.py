@@ -207,13 +207,25 @@ def decode_upright(data: bytes, max_pixels: int) -> tuple[np.ndarray, tuple[int,
     """As ``decode_grayscale`` (at ``NUMBER_DECODE_SIDE``), with the upright upload's own ``(width, height)``."""
     opened = open_image(data, max_pixels)
     width, height = opened.size
-    try:
-        orientation = opened.getexif().get(ORIENTATION_TAG, 1)
-    except Exception:  # a broken EXIF block: _load_reduced leaves such an image as it is, and so do we
-        orientation = 1
-    if orientation in SIDEWAYS:  # EXIF turns it a quarter: upright is transposed
+    if _orientation(opened) in SIDEWAYS:  # EXIF turns it a quarter: upright is transposed
         width, height = height, width
     return _decoded(opened, data, NUMBER_DECODE_SIDE), (width, height)
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation of an opened image, 1 (upright) when it has none.
+
+    A PNG's EXIF chunk may follow its pixels, so Pillow's ``getexif`` decodes the whole PNG to look
+    for one: 1.6 ms of the 600x150 number's 10.9. Only a chunk seen before the pixels counts, as in
+    ``_png``, which decodes a PNG without one as it is.
+    """
+    if image.format == "PNG" and "exif" not in image.info:
+        return 1
+    try:
+        orientation: int = image.getexif().get(ORIENTATION_TAG, 1)
+    except Exception:  # a broken EXIF block: _load_reduced leaves such an image as it is, and so do we
+        return 1
+    return orientation
 
 
 def _grayscale(image: Image.Image) -> np.ndarray:

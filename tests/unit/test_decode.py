@@ -137,3 +137,21 @@ def test_a_16_bit_tiff_keeps_its_high_byte(side: int) -> None:
     expected = pillow_only(encode_image(page(side, side)))
     assert gray.shape == expected.shape
     assert np.abs(gray.astype(int) - expected).max() <= 1
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_number_turned_by_exif_reports_its_upright_size(fmt: str) -> None:
+    image = Image.fromarray(page(40, 60))
+    exif = Image.Exif()
+    exif[decode.ORIENTATION_TAG] = 6  # turned a quarter
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, exif=exif)
+    gray, size = decode.decode_upright(buffer.getvalue(), MAX_PIXELS)
+    assert size == (40, 60)
+    assert gray.shape == (60, 40)
+
+
+def test_a_plain_png_number_keeps_its_size() -> None:
+    gray, size = decode.decode_upright(encode_image(page(40, 60)), MAX_PIXELS)
+    assert size == (60, 40)
+    assert gray.shape == (40, 60)
