@@ -60,8 +60,10 @@ def centre_by_mass(boxed: np.ndarray) -> np.ndarray:
     mass = moments["m00"]
     row = moments["m01"] / mass if mass > 0 else height / 2
     col = moments["m10"] / mass if mass > 0 else width / 2
-    top = int(np.clip(round(CENTRE - row), 0, FIELD_SIDE - height))
-    left = int(np.clip(round(CENTRE - col), 0, FIELD_SIDE - width))
+    # min and max on Python numbers: np.clip took 11 of this function's 15 us, which a number's
+    # reading pays for each of its ~20 candidate digits
+    top = min(max(round(CENTRE - row), 0), FIELD_SIDE - height)
+    left = min(max(round(CENTRE - col), 0), FIELD_SIDE - width)
     field = np.zeros((FIELD_SIDE, FIELD_SIDE), dtype=np.float32)
     field[top : top + height, left : left + width] = boxed
     return field
