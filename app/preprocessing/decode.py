@@ -167,7 +167,7 @@ def _png(image: Image.Image, data: bytes, side: int) -> np.ndarray | None:
         return None
     try:
         decoded = imagecodecs.spng_decode(data)
-    except imagecodecs.SpngError:
+    except (imagecodecs.SpngError, ValueError, RuntimeError):  # the binding's own checks raise the other two
         return None
     if decoded.shape[:2] != image.size[::-1]:
         return None
