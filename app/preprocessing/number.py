@@ -298,7 +298,7 @@ def _cells(comb: _Comb) -> list[tuple[np.ndarray, int, int]]:
     masses = np.bincount(assigned.ravel(), weights=np.where(labels > 0, ink, 0.0).ravel(), minlength=cells)
     parts = []
     for cell in np.flatnonzero(masses >= CELL_INK_SHARE * masses.max()):
-        part = _without_specks(np.where(assigned == cell, strokes, 0.0))
+        part = _without_light_pieces(np.where(assigned == cell, strokes, 0.0), at_edge=False)
         rows, cols = np.flatnonzero(part.max(axis=1) > CELL_LEVEL), np.flatnonzero(part.max(axis=0) > CELL_LEVEL)
         if not rows.size:  # the box held only specks
             continue
@@ -578,7 +578,7 @@ def _segment_ink(line: _Line, atoms: list[_Atom], first: _Cut, last: _Cut) -> tu
     own = cv2.dilate(mask.astype(np.uint8), FRINGE) > 0  # with the faint anti-aliased edge of its strokes
     part = np.where(own & ((owners == 0) | mask), line.ink[top:bottom, left:right], 0.0)
     if atoms[0].cut or (atoms[-1].right < atoms[-1].mark.x + atoms[-1].mark.width):
-        part = _without_slivers(part)
+        part = _without_light_pieces(part, at_edge=True)  # slivers cut off a neighbour
     rows, cols = np.flatnonzero(part.max(axis=1) > 0.25), np.flatnonzero(part.max(axis=0) > 0.25)
     if rows.size == 0:
         return None
@@ -586,29 +586,24 @@ def _segment_ink(line: _Line, atoms: list[_Atom], first: _Cut, last: _Cut) -> tu
     return cropped, left + int(cols[0]), top + int(rows[0])
 
 
-def _without_slivers(part: np.ndarray) -> np.ndarray:
-    """Pieces at the left or right edge lighter than ``FRAGMENT_SHARE`` of the ink removed."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((part > 0.25).astype(np.uint8), connectivity=8)
-    if count <= 2:
-        return part
-    masses = np.bincount(labels.ravel(), weights=part.ravel(), minlength=count)
-    total = float(masses[1:].sum())
-    at_edge = (stats[:, 0] == 0) | (stats[:, 0] + stats[:, 2] == part.shape[1])
-    drop = [i for i in range(1, count) if at_edge[i] and masses[i] < FRAGMENT_SHARE * total]
-    cleaned: np.ndarray = np.where(np.isin(labels, drop), 0.0, part) if drop else part
-    return cleaned
-
-
-def _without_specks(part: np.ndarray) -> np.ndarray:
-    """Pieces lighter than ``FRAGMENT_SHARE`` of the ink removed wherever they lie (a wall's leftover stub)."""
-    count, labels = cv2.connectedComponents((part > CELL_LEVEL).astype(np.uint8), connectivity=8)
+def _without_light_pieces(part: np.ndarray, at_edge: bool) -> np.ndarray:
+    """Pieces (8-connected above ``CELL_LEVEL``) with under ``FRAGMENT_SHARE`` of the ink removed: anywhere
+    (a comb wall's leftover stub), or with ``at_edge`` only those touching the left or right edge (a
+    sliver a cut took off the neighbouring digit)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((part > CELL_LEVEL).astype(np.uint8), connectivity=8)
     if count <= 2:
         return part
     masses = np.bincount(labels.ravel(), weights=part.ravel(), minlength=count)
     masses[0] = 0.0
-    small = masses < FRAGMENT_SHARE * masses.sum()
-    small[0] = False
-    cleaned: np.ndarray = np.where(small[labels], 0.0, part)
+    light = masses < FRAGMENT_SHARE * masses.sum()
+    if at_edge:
+        light &= (stats[:, cv2.CC_STAT_LEFT] == 0) | (
+            stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] == part.shape[1]
+        )
+    light[0] = False
+    if not light.any():
+        return part
+    cleaned: np.ndarray = np.where(light[labels], 0.0, part)
     return cleaned
 
 
