@@ -96,9 +96,18 @@ CELL_LEVEL = 0.25
 CELL_OWNER_SHARE = 0.7
 """A stroke with this share of its ink in one box belongs wholly to that box (a digit written over a wall)."""
 CELL_INK_SHARE = 0.15
-"""A box with less than this share of the fullest box's ink is empty (a stroke tip reaching over a wall)."""
+"""A box with less than this share of the fullest box's ink is empty (a stroke tip reaching over a wall)..."""
+CELL_TALL_SHARE = 0.45
+"""... unless its ink spans this share of the box's height: a thin-pen digit beside bold ones has a
+tenth of their ink (its strokes faint at working size) and its box was taken for empty."""
+FAINT_CELL_SHARE = 0.03
+"""A box with less than this share of the fullest box's ink is empty, however tall its ink."""
+DARKER_THAN_LINE = 0.2
+"""A comb's pixel this much darker (in ink strength) than its printed lines' median is a stroke over them."""
 COMB_WALL_SPAN = 0.9
 """A comb's walls span this share of its band at least; digits' own straight strokes rarely do."""
+WEAK_WALL_SPAN = 0.5
+"""Where the comb's pitch puts a wall, a column covering this share of the band is it (a faint or broken wall)."""
 
 
 @dataclass(frozen=True)
@@ -209,30 +218,51 @@ def _column_runs(columns: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
-def _on_a_grid(walls: list[tuple[int, int]], height: int) -> list[tuple[int, int]]:
-    """The walls that stand at the comb's regular pitch: a digit's straight stroke beside a wall does not."""
+def _on_a_grid(walls: list[tuple[int, int]], coverage: np.ndarray, height: int) -> list[tuple[int, int]]:
+    """The walls that stand at the comb's regular pitch: a digit's straight stroke beside a wall does not.
+
+    The grid is walked from the first wall, one pitch at a time. A printed wall can fall short of
+    ``COMB_WALL_SPAN`` (thin and faint in a small scan, broken by JPEG): where none stands at the next
+    place, the column there covered at least ``WEAK_WALL_SPAN`` is the wall, and failing that, a wall
+    at the place after it shows that the comb goes on, so the missing one is put where the grid says.
+    Stopping at the first missing wall read 8- and 9-digit combs as their first few digits, surely.
+    """
     middles = [(first + end) / 2 for first, end in walls]
     spacings = np.diff(middles)
     plausible = spacings[(spacings >= COMB_PITCH[0] * height) & (spacings <= COMB_PITCH[1] * height)]
     if plausible.size == 0:
         return walls
     pitch = float(np.median(plausible))
-    kept = [0]
+    slack = COMB_PITCH_SLACK * pitch
+    kept = [walls[0]]
     while True:
-        expected = middles[kept[-1]] + pitch
-        near = [i for i in range(kept[-1] + 1, len(walls)) if abs(middles[i] - expected) <= COMB_PITCH_SLACK * pitch]
-        if not near:
-            break
-        kept.append(min(near, key=lambda i: abs(middles[i] - expected)))
-    return [walls[i] for i in kept]
+        expected = (kept[-1][0] + kept[-1][1]) / 2 + pitch
+        near = [wall for wall, middle in zip(walls, middles, strict=True) if abs(middle - expected) <= slack]
+        if near:
+            kept.append(min(near, key=lambda wall: abs((wall[0] + wall[1]) / 2 - expected)))
+            continue
+        low, high = max(0, round(expected - slack)), min(coverage.size, round(expected + slack) + 1)
+        if low < high and coverage[low:high].max() >= WEAK_WALL_SPAN:
+            column = low + int(coverage[low:high].argmax())
+            kept.append((column, column + 1))
+        elif any(abs(middle - expected - pitch) <= slack for middle in middles):
+            kept.append((round(expected), round(expected) + 1))
+        else:
+            return kept
 
 
 @dataclass(frozen=True)
 class _Comb:
-    """A comb field's inside with its lines and walls erased, and its walls' column runs left to right."""
+    """A comb field: its inside with the lines and walls erased, read one or two ways (``insides``),
+    its walls' column runs left to right and the height of its boxes.
 
-    ink: np.ndarray
+    The second way keeps, on the lines, ink darker than them (``_darker``); each box's digit is then
+    read from the inside the model reads it most surely in, as one image's candidate inputs are.
+    """
+
+    insides: tuple[np.ndarray, ...]
     walls: list[tuple[int, int]]
+    height: int
 
 
 def _comb_field(ink: np.ndarray) -> _Comb | None:
@@ -254,8 +284,8 @@ def _comb_field(ink: np.ndarray) -> _Comb | None:
         top, bottom = upper.position() + COMB_LINE_CLEARANCE, lower.position() - COMB_LINE_CLEARANCE
         if bottom - top < MIN_COMB_HEIGHT:
             continue
-        walls = _column_runs(np.flatnonzero(mask[top:bottom].mean(axis=0) >= COMB_WALL_SPAN))
-        walls = _on_a_grid(walls, bottom - top)
+        coverage = mask[top:bottom].mean(axis=0)
+        walls = _on_a_grid(_column_runs(np.flatnonzero(coverage >= COMB_WALL_SPAN)), coverage, bottom - top)
         if len(walls) >= 2 and (best is None or len(walls) > len(best[2])):
             best = (upper, lower, walls)
     if best is None:
@@ -268,21 +298,26 @@ def _comb_field(ink: np.ndarray) -> _Comb | None:
     erase = cv2.dilate(erase.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # their anti-aliased edges
     erase &= ~(_crossings(mask, erase) | _along_rules(mask, erase, upper, lower))
     left, right = walls[0][0], walls[-1][1]
-    inside = np.zeros_like(ink)
-    inside[:, left:right] = np.where(erase, 0.0, ink)[:, left:right]
-    return _Comb(inside, walls)
+    darker = erase & _darker(ink, upper, lower)
+    insides = []
+    for printed in (erase, erase & ~darker) if darker.any() else (erase,):
+        inside = np.zeros_like(ink)
+        inside[:, left:right] = np.where(printed, 0.0, ink)[:, left:right]
+        insides.append(inside)
+    return _Comb(tuple(insides), walls, lower.position() - upper.position())
 
 
-def _cells(comb: _Comb) -> list[tuple[np.ndarray, int, int]]:
-    """The ink of each box of a comb that holds a digit, cropped, with its top-left corner.
+def _cells(comb: _Comb, ink: np.ndarray) -> list[tuple[int, np.ndarray, int, int]]:
+    """The ink of each box of a comb (one of its ``insides``) that holds a digit: the box's number, the
+    ink cropped, and its top-left corner.
 
     The comb's walls are where its digits part, so each box is one candidate digit: cutting its
     marks at their profile minima instead split digits written across a wall or touching one, and
     read the wall's stubs as 1s. A pixel belongs to the box it lies in, unless its connected
-    stroke lies mostly (``CELL_OWNER_SHARE``) in one box: then the overhang goes with it. Boxes with
-    less than ``CELL_INK_SHARE`` of the fullest box's ink (a neighbour's stroke tip) are empty.
+    stroke lies mostly (``CELL_OWNER_SHARE``) in one box: then the overhang goes with it. A box with
+    less than ``CELL_INK_SHARE`` of the fullest box's ink, all of it low in the box (a neighbour's
+    stroke tip), is empty.
     """
-    ink = comb.ink
     middles = np.array([(first + end) / 2 for first, end in comb.walls])
     cell_of_column = np.clip(np.searchsorted(middles, np.arange(ink.shape[1])) - 1, 0, len(middles) - 2)
     count, labels = cv2.connectedComponents((ink > CELL_LEVEL).astype(np.uint8), connectivity=8)
@@ -297,13 +332,27 @@ def _cells(comb: _Comb) -> list[tuple[np.ndarray, int, int]]:
     strokes = np.where(near, ink, 0.0)
     masses = np.bincount(assigned.ravel(), weights=np.where(labels > 0, ink, 0.0).ravel(), minlength=cells)
     parts = []
-    for cell in np.flatnonzero(masses >= CELL_INK_SHARE * masses.max()):
+    for cell in np.flatnonzero(masses >= FAINT_CELL_SHARE * masses.max()):
         part = _without_light_pieces(np.where(assigned == cell, strokes, 0.0), at_edge=False)
         rows, cols = np.flatnonzero(part.max(axis=1) > CELL_LEVEL), np.flatnonzero(part.max(axis=0) > CELL_LEVEL)
         if not rows.size:  # the box held only specks
             continue
-        parts.append((part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(cols[0]), int(rows[0])))
+        if masses[cell] < CELL_INK_SHARE * masses.max() and rows[-1] - rows[0] < CELL_TALL_SHARE * comb.height:
+            continue  # a neighbour's stroke tip
+        parts.append((int(cell), part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(cols[0]), int(rows[0])))
     return parts
+
+
+def _darker(ink: np.ndarray, upper: Line, lower: Line) -> np.ndarray:
+    """Pixels clearly darker than the comb's printed lines: a pen's stroke on top of them.
+
+    Forms print their boxes in grey or colour more often than in black, and a digit that fills its
+    box runs over the box's lines (the top of a 0 on the comb's top line, a 3 against a wall). Only
+    ink darker than the lines' own by ``DARKER_THAN_LINE`` is kept there: nothing where they are black.
+    """
+    level = float(np.median(ink[upper.pixels | lower.pixels]))
+    darker: np.ndarray = ink > level + DARKER_THAN_LINE
+    return darker
 
 
 def _along_rules(mask: np.ndarray, erase: np.ndarray, upper: Line, lower: Line) -> np.ndarray:
@@ -648,12 +697,12 @@ def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0)) 
     for dark_ink in polarities:
         for ink in _readings(work.gray, dark_ink):
             if isinstance(ink, _Comb):
-                boxes = _cells(ink)
-                stroke = stroke_width(ink.ink > STROKE_LEVEL)
-                for cell, (part, x, y) in enumerate(boxes):
-                    inputs.append(to_mnist(part, stroke))
-                    segments.append(Segment(len(atoms), cell, cell + 1, _box(x, y, part.shape, scale), 0.0, 0.0))
-                atoms.append(len(boxes))
+                for inside in ink.insides:
+                    stroke = stroke_width(inside > STROKE_LEVEL)
+                    for cell, part, x, y in _cells(ink, inside):
+                        inputs.append(to_mnist(part, stroke))
+                        segments.append(Segment(len(atoms), cell, cell + 1, _box(x, y, part.shape, scale), 0.0, 0.0))
+                atoms.append(len(ink.walls) - 1)
                 continue
             line = _line(ink)
             if line is None:

@@ -112,7 +112,8 @@ def test_a_comb_box_holding_only_dots_is_skipped_not_a_crash() -> None:
         for col in range(3):
             cv2.circle(gray, (158 + 7 * col, 30 + 18 * row), 2, 0, -1)
     found = segment_gray(gray)
-    assert found.atoms == [3]
+    assert found.atoms == [4]
+    assert cells_read(found) == {0, 1, 3}
 
 
 def test_a_cut_through_more_strokes_costs_more() -> None:
@@ -170,3 +171,31 @@ def test_a_chain_parts_a_mark_with_one_cut() -> None:
     probabilities[[0, 1, 2, 3], [1, 4, 7, 9]] = [0.6, 0.99, 0.99, 0.5]
     reading = read_number(NumberSegments(np.zeros((4, 28, 28)), segments, [2]), probabilities, np.ones(4))
     assert reading.text == "17"  # not "47", which would take the ink between the two cuts twice
+
+
+def cells_read(found: NumberSegments) -> set[int]:
+    """The comb boxes some candidate segment reads (a comb reading's atoms are its boxes)."""
+    return {s.start for s in found.segments if s.reading == 0 and s.end - s.start == 1}
+
+
+def test_a_comb_wall_broken_in_the_middle_still_parts_its_boxes() -> None:
+    gray = strokes_image(boxes=4)
+    gray[30:70, 78:83] = 255  # the second wall (x 80) printed only near the lines
+    found = segment_gray(gray)
+    assert found.atoms == [4]
+    assert cells_read(found) == {0, 1, 2, 3}
+
+
+def test_a_thin_faint_digit_beside_bold_ones_keeps_its_box() -> None:
+    gray = strokes_image(boxes=4)
+    gray[20:82, 152:178] = 255  # the third bar rubbed out ...
+    cv2.line(gray, (160, 25), (166, 75), 150, 1)  # ... and written with a thin, light pen
+    found = segment_gray(gray)
+    assert cells_read(found) == {0, 1, 2, 3}
+
+
+def test_a_stroke_darker_than_the_combs_grey_line_it_runs_along_is_kept() -> None:
+    gray = strokes_image(boxes=4)
+    cv2.line(gray, (150, 15), (190, 15), 0, 3)  # the top of the third digit drawn on the comb's top line
+    found = segment_gray(gray)
+    assert any(s.start == 2 and s.box[1] <= 16 for s in found.segments)
