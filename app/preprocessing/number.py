@@ -34,6 +34,7 @@ from app.preprocessing.normalize import STROKE_LEVEL, stroke_width, to_mnist
 from app.preprocessing.paper import (
     LINE_LEVEL,
     LINE_MAX_THICKNESS,
+    LINE_SPAN,
     POLARITY_SURE,
     Line,
     cut_noise,
@@ -83,6 +84,12 @@ FRAGMENT_SHARE = 0.12
 """A piece of ink cut off at a segment's edge and lighter than this share of its ink belongs to the neighbour."""
 
 
+COMB_LINE_SPAN = 0.3
+"""A comb's top and bottom lines are straight for this share of the image's width at least (a two-box
+field beside a label such as "PIN" is a third of the width), and where they are shorter than
+``paper.LINE_SPAN`` it has two boxes at least: one box that small is a 0 as often as a box."""
+COMB_END_SLACK = 4
+"""A comb's top and bottom lines end within this many pixels of its first and last walls."""
 COMB_LINE_CLEARANCE = 2
 """Rows kept clear of a comb's horizontal lines (their thickness and anti-aliased edge)."""
 MIN_COMB_HEIGHT = 10
@@ -251,6 +258,25 @@ def _on_a_grid(walls: list[tuple[int, int]], coverage: np.ndarray, height: int) 
             return kept
 
 
+def _comb_walls(mask: np.ndarray, upper: Line, lower: Line) -> list[tuple[int, int]]:
+    """The walls of the comb between lines ``upper`` and ``lower``; none if they bound no comb."""
+    top, bottom = upper.position() + COMB_LINE_CLEARANCE, lower.position() - COMB_LINE_CLEARANCE
+    if bottom - top < MIN_COMB_HEIGHT:
+        return []
+    coverage = mask[top:bottom].mean(axis=0)
+    walls = _on_a_grid(_column_runs(np.flatnonzero(coverage >= COMB_WALL_SPAN)), coverage, bottom - top)
+    short = min(upper.end - upper.start, lower.end - lower.start) < LINE_SPAN * mask.shape[1]
+    if len(walls) < (3 if short else 2) or not all(_spans(line, walls) for line in (upper, lower)):
+        return []
+    return walls
+
+
+def _spans(line: Line, walls: list[tuple[int, int]]) -> bool:
+    """Whether ``line`` runs from the first wall to the last and stops there: a comb's top and bottom are its
+    box's, where a digit's straight stroke or a page's ruling would not end at its walls."""
+    return abs(line.start - walls[0][0]) <= COMB_END_SLACK and abs(line.end - walls[-1][1]) <= COMB_END_SLACK
+
+
 @dataclass(frozen=True)
 class _Comb:
     """A comb field: its inside with the lines and walls erased, read one or two ways (``insides``),
@@ -275,22 +301,22 @@ def _comb_field(ink: np.ndarray) -> _Comb | None:
     its height at a regular pitch (at least two: the box's sides) is a comb: its lines and walls
     are erased except where strokes cross them, and what lies outside the box (a label such as
     "PIN") goes too. On 60 comb fields (seed 1) this took exact texts from 37% (walls left to
-    ``paper.remove_lines``) to 73%.
+    ``paper.remove_lines``) to 73%. Of the pairs of lines that bound a comb, the one with the most
+    walls, then the tallest, is it: a digit's bottom stroke or a thick line's inner edge between the
+    box's top and bottom had cut the band short.
     """
     mask = ink > LINE_LEVEL
-    rules = sorted((line for line in find_lines(mask.astype(np.uint8)) if line.horizontal), key=Line.position)
-    best: tuple[Line, Line, list[tuple[int, int]]] | None = None
-    for upper, lower in itertools.pairwise(rules):
-        top, bottom = upper.position() + COMB_LINE_CLEARANCE, lower.position() - COMB_LINE_CLEARANCE
-        if bottom - top < MIN_COMB_HEIGHT:
-            continue
-        coverage = mask[top:bottom].mean(axis=0)
-        walls = _on_a_grid(_column_runs(np.flatnonzero(coverage >= COMB_WALL_SPAN)), coverage, bottom - top)
-        if len(walls) >= 2 and (best is None or len(walls) > len(best[2])):
-            best = (upper, lower, walls)
-    if best is None:
+    rules = sorted(
+        (line for line in find_lines(mask.astype(np.uint8), COMB_LINE_SPAN) if line.horizontal), key=Line.position
+    )
+    combs = [
+        (walls, upper, lower)
+        for upper, lower in itertools.combinations(rules, 2)
+        if (walls := _comb_walls(mask, upper, lower))
+    ]
+    if not combs:
         return None
-    upper, lower, walls = best
+    walls, upper, lower = max(combs, key=lambda comb: (len(comb[0]), comb[2].position() - comb[1].position()))
     erase = upper.pixels | lower.pixels
     rows = slice(upper.position(), lower.position() + 1)
     for first, end in walls:

@@ -199,3 +199,16 @@ def test_a_stroke_darker_than_the_combs_grey_line_it_runs_along_is_kept() -> Non
     cv2.line(gray, (150, 15), (190, 15), 0, 3)  # the top of the third digit drawn on the comb's top line
     found = segment_gray(gray)
     assert any(s.start == 2 and s.box[1] <= 16 for s in found.segments)
+
+
+def test_a_two_box_comb_beside_a_label_is_a_comb() -> None:
+    """Its lines are a third of the image wide; the label outside the box is no digit."""
+    gray = np.full((100, 300), 255, np.uint8)
+    cv2.putText(gray, "PIN", (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 110, 2)
+    cv2.rectangle(gray, (150, 15), (270, 85), 120, 1)
+    cv2.line(gray, (210, 15), (210, 85), 120, 1)
+    for x in (175, 235):
+        cv2.line(gray, (x, 25), (x + 8, 75), 0, 6)
+    found = segment_gray(gray)
+    assert found.atoms == [2]
+    assert cells_read(found) == {0, 1}
