@@ -416,18 +416,21 @@ def _crossings(mask: np.ndarray, erase: np.ndarray) -> np.ndarray:
     return crossed
 
 
-def _readings(gray: np.ndarray, dark_ink: bool) -> list[np.ndarray | _Comb]:
-    """The ink of a working-size image: a comb field's inside if it is one, else ``paper.clean``'s readings.
+def _readings(gray: np.ndarray, dark_ink: bool, printed: bool) -> list[np.ndarray | _Comb]:
+    """The ink of a working-size image: a comb field's inside if it is one, else ``paper.clean``'s readings;
+    the ink as it is where nothing is ``printed`` (a drawing on a transparent layer).
 
     The comb is looked for before any line is erased, since it is found by its horizontal lines;
     the rest is what ``paper.clean`` does (``paper.without_print``: printed lines erased; also box
-    sides, and closed frames of any size, when that differs). The frames reading caught the one- and
-    two-box fields beside a label that ``_comb_field`` misses (lines under 55% of the width): comb
-    fields 72.0 -> 72.5% (seed 0), 75.0 -> 77.0% (seed 1).
+    sides, and closed frames of any size, when that differs). The frames reading caught the one-box
+    fields beside a label that ``_comb_field`` misses: comb fields 72.0 -> 72.5% (seed 0), 75.0 ->
+    77.0% (seed 1).
     """
     ink = cut_noise(ink_map(gray, dark_ink))
     if ink is None:
         return []
+    if not printed:
+        return [ink]
     comb = _comb_field(ink)
     if comb is not None:
         return [comb]
@@ -711,8 +714,9 @@ def _cut_segments(
     return found
 
 
-def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0)) -> NumberSegments:
-    """The candidate segments of a decoded grayscale image; ``to_upload``: its pixels' size in the upload's."""
+def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0), printed: bool = True) -> NumberSegments:
+    """The candidate segments of a decoded grayscale image; ``to_upload``: its pixels' size in the upload's;
+    ``printed``: whether printed lines and boxes may be under the writing (not on a transparent layer)."""
     work = to_working_size(gray, NUMBER_AREA)
     scale = (to_upload[0] / work.scale, to_upload[1] / work.scale)
     score = polarity_score(work.gray)
@@ -721,7 +725,7 @@ def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0)) 
     segments: list[Segment] = []
     atoms: list[int] = []
     for dark_ink in polarities:
-        for ink in _readings(work.gray, dark_ink):
+        for ink in _readings(work.gray, dark_ink, printed):
             if isinstance(ink, _Comb):
                 for inside in ink.insides:
                     stroke = stroke_width(inside > STROKE_LEVEL)
@@ -753,5 +757,6 @@ def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0)) 
 
 def segment_image(data: bytes, max_pixels: int) -> NumberSegments:
     """Image bytes of any format, size and polarity to the candidate segments of the number they show."""
-    gray, size = decode_upright(data, max_pixels)
-    return segment_gray(gray, (size[0] / gray.shape[1], size[1] / gray.shape[0]))
+    decoded, size = decode_upright(data, max_pixels)
+    gray = decoded.gray
+    return segment_gray(gray, (size[0] / gray.shape[1], size[1] / gray.shape[0]), printed=not decoded.layer)

@@ -77,17 +77,20 @@ InkReader = Callable[..., list[np.ndarray]]
 """Working-size grey to its ink readings, ``photo=True`` for a crop of a larger photo (``paper.clean``)."""
 
 
-def _drawing_inks(gray: np.ndarray, paper: int, photo: bool | None = None) -> list[np.ndarray]:
-    """A digital drawing's ink readings: its distance from ``paper``, printed lines and boxes erased."""
+def _drawing_inks(gray: np.ndarray, paper: int, printed: bool, photo: bool | None = None) -> list[np.ndarray]:
+    """A digital drawing's ink readings: its distance from ``paper``, and where it may hold ``printed`` lines
+    and boxes (not on a transparent layer), with those erased."""
     drawn = drawing_ink(gray, paper)
-    return [] if drawn is None else without_print(drawn)
+    if drawn is None:
+        return []
+    return without_print(drawn) if printed else [drawn]
 
 
-def _ink_readers(gray: np.ndarray) -> list[InkReader]:
+def _ink_readers(gray: np.ndarray, printed: bool) -> list[InkReader]:
     """How to read a working-size image's ink: as a drawing on flat paper, else with each polarity worth trying."""
     paper = flat_paper(gray)
     if paper is not None:  # the ink is whatever differs from the paper, either side
-        return [partial(_drawing_inks, paper=paper)]
+        return [partial(_drawing_inks, paper=paper, printed=printed)]
     score = polarity_score(gray)
     polarities = [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
     return [partial(clean, dark_ink=dark_ink) for dark_ink in polarities]
@@ -148,12 +151,15 @@ def smooth_blocks(gray: np.ndarray) -> np.ndarray:
     return smooth
 
 
-def read_gray(gray: np.ndarray) -> DigitReading:
-    """The candidates for a decoded uint8 grayscale image; ``NoDigitFoundError`` if it holds no ink."""
+def read_gray(gray: np.ndarray, printed: bool = True) -> DigitReading:
+    """The candidates for a decoded uint8 grayscale image; ``NoDigitFoundError`` if it holds no ink.
+
+    ``printed``: whether printed lines and boxes may be under the writing (not on a transparent layer).
+    """
     gray = smooth_blocks(gray)
     work = to_working_size(gray)
     inputs, marks = [], []
-    for read in _ink_readers(work.gray):
+    for read in _ink_readers(work.gray, printed):
         for ink in read(work.gray):
             crop = _crop_marks(ink)
             if crop is None:
@@ -169,4 +175,5 @@ def read_gray(gray: np.ndarray) -> DigitReading:
 
 def read_image(data: bytes, max_pixels: int) -> DigitReading:
     """Image bytes of any format, size and polarity to the model inputs worth trying."""
-    return read_gray(decode_grayscale(data, max_pixels))
+    decoded = decode_grayscale(data, max_pixels)
+    return read_gray(decoded.gray, printed=not decoded.layer)

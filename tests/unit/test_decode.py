@@ -27,7 +27,7 @@ def page(height: int, width: int, channels: int = 0) -> np.ndarray:
 
 def pillow_only(data: bytes, side: int = decode.DECODE_SIDE) -> np.ndarray:
     opened = decode.open_image(data, MAX_PIXELS)
-    return decode._grayscale(decode._load_reduced(opened, side))
+    return decode._grayscale(decode._load_reduced(opened, side)).gray
 
 
 @pytest.mark.parametrize("mode", ["L", "RGB", "P", "1"])
@@ -36,8 +36,9 @@ def test_a_png_is_decoded_by_libspng_as_pillow_decodes_it(mode: str) -> None:
     opened = decode.open_image(data, MAX_PIXELS)
     fast = decode._png(opened, data, decode.DECODE_SIDE)
     assert fast is not None
-    assert fast.shape == (120, 90)
-    assert np.abs(fast.astype(int) - pillow_only(data)).max() <= 1
+    assert fast.gray.shape == (120, 90)
+    assert np.abs(fast.gray.astype(int) - pillow_only(data)).max() <= 1
+    assert not fast.layer
 
 
 def test_a_transparent_canvas_is_flattened_the_same_way() -> None:
@@ -47,7 +48,16 @@ def test_a_transparent_canvas_is_flattened_the_same_way() -> None:
     data = encode_image(rgba)
     fast = decode._png(decode.open_image(data, MAX_PIXELS), data, decode.DECODE_SIDE)
     assert fast is not None
-    assert np.abs(fast.astype(int) - pillow_only(data)).max() <= 1
+    assert np.abs(fast.gray.astype(int) - pillow_only(data)).max() <= 1
+    assert fast.layer  # drawn on a transparent layer: nothing printed under it
+
+
+def test_an_image_mostly_opaque_is_no_transparent_layer() -> None:
+    """A scan or photo with a transparent corner (a cut-out, a rounded frame) may show printed lines."""
+    rgba = page(100, 100, 4)
+    rgba[..., 3] = 255
+    rgba[:30, :30, 3] = 0
+    assert not decode.decode_grayscale(encode_image(rgba), MAX_PIXELS).layer
 
 
 def transparent_colour_png() -> bytes:
@@ -70,7 +80,7 @@ def transparent_colour_png() -> bytes:
 )
 def test_what_libspng_leaves_out_is_left_to_pillow(data: bytes) -> None:
     assert decode._png(decode.open_image(data, MAX_PIXELS), data, decode.DECODE_SIDE) is None
-    assert decode.decode_grayscale(data, MAX_PIXELS).shape == (60, 80)
+    assert decode.decode_grayscale(data, MAX_PIXELS).gray.shape == (60, 80)
 
 
 def test_refused_pngs_leave_pythons_references_alone() -> None:
@@ -90,12 +100,12 @@ def test_a_16_bit_png_keeps_its_high_byte() -> None:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     data = buffer.getvalue()
-    np.testing.assert_array_equal(decode.decode_grayscale(data, MAX_PIXELS), page(50, 40))
+    np.testing.assert_array_equal(decode.decode_grayscale(data, MAX_PIXELS).gray, page(50, 40))
 
 
 def test_a_large_png_is_reduced_by_whole_blocks() -> None:
     data = encode_image(page(700, 905))
-    fast = decode.decode_grayscale(data, MAX_PIXELS)
+    fast = decode.decode_grayscale(data, MAX_PIXELS).gray
     assert fast.shape == (700 // 3, 905 // 3)  # 905 // 300 = 3
     assert np.abs(fast.astype(int) - pillow_only(data)[: 700 // 3, : 905 // 3]).mean() < 1.0
 
@@ -108,7 +118,7 @@ def test_a_png_with_exif_is_left_to_pillow_which_turns_it_upright() -> None:
     image.save(buffer, format="PNG", exif=exif)
     data = buffer.getvalue()
     assert decode._png(decode.open_image(data, MAX_PIXELS), data, decode.DECODE_SIDE) is None
-    assert decode.decode_grayscale(data, MAX_PIXELS).shape == (60, 40)
+    assert decode.decode_grayscale(data, MAX_PIXELS).gray.shape == (60, 40)
 
 
 def test_a_broken_png_is_refused_with_pillows_reason() -> None:
@@ -122,7 +132,7 @@ def test_a_broken_png_is_refused_with_pillows_reason() -> None:
 def test_large_palette_and_1_bit_images_are_reduced(fmt: str, mode: str) -> None:
     """Pillow cannot average indices or bits: these were a ValueError (a 500) over 600 px."""
     data = encode_image(page(700, 650, 3), fmt, mode=mode)
-    gray = decode.decode_grayscale(data, MAX_PIXELS)
+    gray = decode.decode_grayscale(data, MAX_PIXELS).gray
     assert gray.shape == (350, 325)
     assert gray.dtype == np.uint8
 
@@ -133,7 +143,7 @@ def test_a_16_bit_tiff_keeps_its_high_byte(side: int) -> None:
     deep = page(side, side).astype(np.uint16) * 257
     buffer = io.BytesIO()
     Image.fromarray(deep).save(buffer, format="TIFF")
-    gray = decode.decode_grayscale(buffer.getvalue(), MAX_PIXELS)
+    gray = decode.decode_grayscale(buffer.getvalue(), MAX_PIXELS).gray
     expected = pillow_only(encode_image(page(side, side)))
     assert gray.shape == expected.shape
     assert np.abs(gray.astype(int) - expected).max() <= 1
@@ -146,12 +156,12 @@ def test_a_number_turned_by_exif_reports_its_upright_size(fmt: str) -> None:
     exif[decode.ORIENTATION_TAG] = 6  # turned a quarter
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, exif=exif)
-    gray, size = decode.decode_upright(buffer.getvalue(), MAX_PIXELS)
+    decoded, size = decode.decode_upright(buffer.getvalue(), MAX_PIXELS)
     assert size == (40, 60)
-    assert gray.shape == (60, 40)
+    assert decoded.gray.shape == (60, 40)
 
 
 def test_a_plain_png_number_keeps_its_size() -> None:
-    gray, size = decode.decode_upright(encode_image(page(40, 60)), MAX_PIXELS)
+    decoded, size = decode.decode_upright(encode_image(page(40, 60)), MAX_PIXELS)
     assert size == (60, 40)
-    assert gray.shape == (40, 60)
+    assert decoded.gray.shape == (40, 60)

@@ -63,7 +63,7 @@ def test_a_canvas_export_reads_as_it_does_through_the_paper_steps(monkeypatch: p
     rgba = np.zeros((280, 280, 4), np.uint8)
     rgba[..., 3] = 255 - seven  # black strokes on transparency, the hidden colour black
     for data in (encode_image(rgba), encode_image(seven)):
-        assert paper.flat_paper(paper.to_working_size(decode_grayscale(data, MAX_PIXELS)).gray) == 255
+        assert paper.flat_paper(paper.to_working_size(decode_grayscale(data, MAX_PIXELS).gray).gray) == 255
         short = read_image(data, MAX_PIXELS)
         with monkeypatch.context() as patch:
             patch.setattr(pipeline, "flat_paper", lambda gray: None)
@@ -76,3 +76,14 @@ def test_a_canvas_export_reads_as_it_does_through_the_paper_steps(monkeypatch: p
 def test_a_blank_drawing_has_no_digit() -> None:
     with pytest.raises(NoDigitFoundError):
         read_gray(np.full((100, 100), 255, np.uint8))
+
+
+def test_a_drawing_on_a_transparent_layer_is_not_searched_for_printed_lines() -> None:
+    """A box drawn round a digit on a canvas is the writer's: no reading with it erased (nor the cost)."""
+    boxed = drawn_seven(280)
+    cv2.rectangle(boxed, (20, 20), (260, 260), 0, 12)
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    rgba[..., 3] = 255 - boxed
+    assert decode_grayscale(encode_image(rgba), MAX_PIXELS).layer
+    assert len(read_image(encode_image(rgba), MAX_PIXELS).inputs) == 1
+    assert len(read_image(encode_image(boxed), MAX_PIXELS).inputs) > 1  # opaque: the box may be printed
