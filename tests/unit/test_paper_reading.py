@@ -229,3 +229,54 @@ def test_a_stroke_along_a_boxs_side_is_kept_when_the_box_is_erased() -> None:
     unframed = paper.remove_frames(ink_of(page))
     assert float(unframed[50:75, 135:138].mean()) > 0.5  # the stroke down the side: kept
     assert float(unframed[60:100, 18:23].max()) < 0.2  # the box's left side: erased
+
+
+def field_page(tick: int) -> np.ndarray:
+    """A 2 written over an open form field: a base line with ``tick``-pixel ticks up at its ends, a label beside it."""
+    page = np.full((120, 200), PAPER, np.uint8)
+    cv2.putText(page, "Day", (5, 70), cv2.FONT_HERSHEY_SIMPLEX, 0.6, INK, 2)
+    cv2.polylines(page, [np.array([[100, 30], [130, 25], [140, 45], [100, 92], [145, 92]], np.int32)], False, INK, 4)
+    cv2.line(page, (70, 105), (180, 105), 40, 3)  # the field's line, not running past the writing: its ticks
+    cv2.line(page, (70, 105 - tick), (70, 105), 40, 3)
+    cv2.line(page, (180, 105 - tick), (180, 105), 40, 3)
+    return page
+
+
+def test_an_open_fields_line_and_ticks_are_erased_and_its_label_goes() -> None:
+    ink = ink_of(field_page(tick=20))
+    assert float(paper.remove_lines(ink)[100:110, 75:90].max()) > 0.5  # the line: kept as writing
+    unfielded = paper.remove_frames(ink)
+    assert float(unfielded[95:115].max()) < 0.2  # the line and its ticks: gone
+    assert float(unfielded[:, :60].max()) < 0.2  # the label: gone
+    assert (unfielded[20:90, 95:150] > 0.5).sum() > 150  # the 2: kept
+
+
+def test_a_curve_or_a_digits_own_corners_are_no_open_field() -> None:
+    ink = ink_of(field_page(tick=60))  # ticks as tall as the writing: a box's sides, or a letter's
+    assert paper.remove_frames(ink) is ink
+    face = np.full((120, 120), PAPER, np.uint8)
+    cv2.circle(face, (60, 60), 45, INK, 3)
+    cv2.ellipse(face, (60, 70), (22, 12), 0, 0, 180, INK, 3)  # the smile: a U curving on from its ends
+    cv2.circle(face, (45, 45), 4, INK, -1)
+    cv2.circle(face, (75, 45), 4, INK, -1)
+    face_ink = ink_of(face)
+    assert paper.remove_frames(face_ink) is face_ink
+    cv2.ellipse(face, (60, 70), (22, 12), 0, 0, 180, PAPER, 5)
+    cv2.polylines(face, [np.array([[42, 80], [42, 92], [78, 92], [78, 80]], np.int32)], False, INK, 3)
+    boxy = ink_of(face)  # a straight-sided smile: its ticks are a field's, but the face goes on round and under it
+    assert paper.remove_frames(boxy) is boxy
+
+    stub = field_page(tick=0)
+    cv2.line(stub, (70, 105), (180, 105), INK, 8)  # a bold stroke under the 2, rising at its left end
+    cv2.line(stub, (70, 80), (70, 105), INK, 3)
+    cv2.line(stub, (180, 100), (180, 97), INK, 3)  # and with a blot at its right end, less tall than it is thick
+    bold = ink_of(stub)
+    assert paper.remove_frames(bold) is bold
+
+
+def test_a_digit_beside_an_open_field_is_not_taken_for_its_label() -> None:
+    page = field_page(tick=20)
+    page[:, :65] = PAPER
+    cv2.line(page, (40, 25), (35, 92), INK, 4)  # a 1 as tall as the 2, where the label was
+    ink = ink_of(page)
+    assert paper.remove_frames(ink) is ink  # reading the 2 alone would hide the 1
