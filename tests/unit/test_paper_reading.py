@@ -280,3 +280,13 @@ def test_a_digit_beside_an_open_field_is_not_taken_for_its_label() -> None:
     cv2.line(page, (40, 25), (35, 92), INK, 4)  # a 1 as tall as the 2, where the label was
     ink = ink_of(page)
     assert paper.remove_frames(ink) is ink  # reading the 2 alone would hide the 1
+
+
+def test_a_boxs_side_under_a_bold_stroke_is_still_a_side() -> None:
+    page = np.full((160, 160), PAPER, np.uint8)
+    cv2.rectangle(page, (20, 10), (140, 150), 40, 2)
+    cv2.line(page, (44, 20), (26, 140), INK, 14)  # a bold 1 slanting onto the box's left side
+    ink = ink_of(page)
+    unframed = paper.remove_frames(ink)
+    assert float(unframed[:, 136:145].max()) < 0.2  # the box's right side: gone, the box found
+    assert (unframed[30:130, 30:50] > 0.5).sum() > 500  # the 1: kept
