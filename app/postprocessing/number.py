@@ -30,12 +30,14 @@ WIDE_SEGMENT = 0.85
 """Segments wider than this many digit heights pay ``WIDE_PENALTY`` per height beyond it."""
 WIDE_PENALTY = 3.0
 """Log-score per digit height of width beyond ``WIDE_SEGMENT``."""
-DIGIT_PENALTY = -0.3
+DIGIT_PENALTY = -0.4
 """Log-score each digit costs (positive: fewer, wider segments; negative: more). Negative: two touching
 digits read as one sure digit (an 8 with a 1 against it) lost to it, since each digit's log-probability
 is at most 0 and the cuts that part them cost ``CUT_PENALTY``; a bonus of 0.3 a digit took touching
 numbers from 70.5 to 75.0% (seed 1, where it was chosen among 0.2-0.7) and 72.5 to 75.5% (seed 0),
-overall 86.1 -> 86.7% and 85.4 -> 86.0% (200 a style)."""
+overall 86.1 -> 86.7% and 85.4 -> 86.0% (200 a style). Once the curved cuts made parting touching digits
+cheaper (``FAINT_CUT_PENALTY``), 0.4 took touching numbers 80.0 -> 83.5% (seed 0), 78.0 -> 78.0% (seed 1),
+every other style within one number of 200; 0.5 read 84.0 and 78.0% but small gaps 90.5 -> 89.5% (seed 1)."""
 CUT_PENALTY = 1.0
 """Log-score of cutting through a mark rather than at a gap, where the cut crosses one stroke."""
 FAINT_CUT_PENALTY = 0.5
