@@ -53,8 +53,6 @@ surely); 1.0 plus 1.0 a further stroke took touching numbers 75.5 -> 78.0% (seed
 1), 79.5 -> 82.5% (seed 2), overall 86.3 -> 86.6, 87.1 -> 87.3, 85.9 -> 86.6% (200 a style). A lower
 flat cost (0.5, 0.75) read touching numbers better on seed 0 (84%) but split single digits of photographed
 codes and clean lines on the others."""
-SPLIT_ASPECT = 0.8
-"""Marks narrower than this (width over height) are never cut: one digit, however it reads."""
 WHOLE_SURE = 0.97
 """A mark the model reads as one digit with at least this probability is not cut (unless too wide)."""
 WIDE_SURE = 1.4
@@ -151,14 +149,12 @@ def read_number(found: NumberSegments, probabilities: np.ndarray, digit_scores: 
     widths = np.array([segment.aspect for segment in found.segments])
     cuts = np.array([segment.cut for segment in found.segments], dtype=float)
     crossed = np.array([segment.crossed for segment in found.segments])
-    allowed = np.where((cuts > 0) & (cuts < SPLIT_ASPECT), -FORBIDDEN, 0.0)
     scores = (
         np.log(np.maximum(top * digit_scores, FLOOR))
         - WIDE_PENALTY * np.maximum(widths - WIDE_SEGMENT, 0.0)
         - DIGIT_PENALTY
         - np.where(crossed > 0, CUT_PENALTY, FAINT_CUT_PENALTY) * (cuts > 0)
         - CROSS_PENALTY * np.maximum(crossed - 1, 0)
-        + allowed
     )
     scores[_needless_cuts(found, top * digit_scores)] -= FORBIDDEN
     best: tuple[float, list[int]] | None = None

@@ -212,3 +212,21 @@ def test_a_two_box_comb_beside_a_label_is_a_comb() -> None:
     found = segment_gray(gray)
     assert found.atoms == [2]
     assert cells_read(found) == {0, 1}
+
+
+def test_a_tall_one_touching_a_digit_gets_a_cut_where_they_meet() -> None:
+    """A 1 taller than the line's digits against a 0: the mark is narrower than 0.8 of its own height, and
+    they meet 0.1-0.15 digit heights from its left end; one candidate cut parts them there."""
+    ink = np.zeros((110, 260), np.uint8)
+    for x in (30, 220):
+        cv2.ellipse(ink, (x, 55), (14, 25), 0, 0, 360, 255, 4)  # two 0s set the line's digit height
+    cv2.line(ink, (84, 20), (84, 90), 255, 4)  # the 1, columns 82-86 ...
+    cv2.line(ink, (86, 60), (95, 60), 255, 2)  # ... its stroke's end against ...
+    cv2.ellipse(ink, (116, 55), (21, 25), 0, 0, 360, 255, 4)  # ... the 0, from column 93
+    line = _line(cv2.GaussianBlur(ink.astype(np.float32) / 255, (3, 3), 0))
+    assert line is not None
+    pair = [atom for atom in line.atoms if atom.mark.x < 90 < atom.mark.x + atom.mark.width]
+    mark = pair[0].mark
+    assert mark.width < 0.8 * mark.height  # too narrow to cut against its own height ...
+    assert mark.height > line.height  # ... but not against the line's
+    assert any(87 <= atom.left <= 93 for atom in pair)
