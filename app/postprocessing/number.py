@@ -38,8 +38,12 @@ numbers from 70.5 to 75.0% (seed 1, where it was chosen among 0.2-0.7) and 72.5 
 overall 86.1 -> 86.7% and 85.4 -> 86.0% (200 a style). Once the curved cuts made parting touching digits
 cheaper (``FAINT_CUT_PENALTY``), 0.4 took touching numbers 80.0 -> 83.5% (seed 0), 78.0 -> 78.0% (seed 1),
 every other style within one number of 200; 0.5 read 84.0 and 78.0% but small gaps 90.5 -> 89.5% (seed 1)."""
-CUT_PENALTY = 1.0
-"""Log-score of cutting through a mark rather than at a gap, where the cut crosses one stroke."""
+CUT_PENALTY = 0.9
+"""Log-score of cutting through a mark rather than at a gap, where the cut crosses one stroke. 1.0 (as each
+further stroke, ``CROSS_PENALTY``) until marks taller than the line's digits were cut too
+(``app.preprocessing.number.SPLIT_WIDTH``); then 0.9 took touching numbers 84.0 -> 85.0% (seed 0), 81.5 ->
+81.5% (seed 1), 83.5 -> 84.5% (seed 2), small gaps 92.5 -> 92.0% (seed 0), every other style unchanged on all
+three seeds (200 a style); 0.8 read 84.0, 81.5 and 84.5%, losing canvas and ruled numbers on seed 0."""
 FAINT_CUT_PENALTY = 0.5
 """Log-score of cutting through a mark where the cut crosses no stroke's body, only the faint edges where
 two digits touch: the curved cuts of ``app.preprocessing.number._cuts_at`` are all such. With them,
