@@ -62,15 +62,15 @@ SPLIT_WIDTH = 0.8
 """A mark wider than this many times its own height, or the line's digit height where it is taller, may hold
 several digits and gets candidate cuts. A 1 touching a digit made a mark taller than the line's digits
 (the two stand on a wandering baseline) yet narrower than 0.8 of its own height: it was never cut, and read
-as one sure digit ("13" as 6, "31" as 4). Against the lower height: touching numbers 83.5 -> 84.0% (seed 0),
-78.0 -> 80.0% (seed 1), 8% more candidate segments; at 0.7, 84.5 and 80.5% for 22% more (200 numbers)."""
+as one sure digit ("13" as 6, "31" as 4). Against the lower height: touching numbers 80.0 -> 80.5% (seed 0),
+78.0 -> 80.0% (seed 1), 8% more candidate segments; at 0.7, 81.0 and 80.5% for 22% more (200 numbers)."""
 MIN_CUT_GAP = 0.18
 """Candidate cuts inside a mark are at least this many digit heights from each other."""
 MIN_END_GAP = 0.12
 """Candidate cuts inside a mark are at least this many digit heights from its ends: closer than
 ``MIN_CUT_GAP``, since a 1 is 0.1-0.2 digit heights wide and the column where it meets the digit it
-touches lay inside that gap. Touching numbers 84.0 -> 84.0% (seed 0), 80.0 -> 81.5% (seed 1), 6% more
-candidate segments; 0.12 between cuts too read 85.0 and 81.5% for 16% more."""
+touches lay inside that gap. Touching numbers 80.5 -> 80.5% (seed 0), 80.0 -> 81.5% (seed 1), 6% more
+candidate segments; 0.12 between cuts too read 81.5 and 81.5% for 16% more."""
 MAX_CUTS_PER_MARK = 12
 """Most candidate cuts inside one mark (the deepest profile minima)."""
 DROP_REACH = 0.15
