@@ -669,11 +669,11 @@ def _segment_ink(line: _Line, atoms: list[_Atom], first: _Cut, last: _Cut) -> tu
     part = np.where(own & ((owners == 0) | mask), line.ink[top:bottom, left:right], 0.0)
     if atoms[0].cut or (atoms[-1].right < atoms[-1].mark.x + atoms[-1].mark.width):
         part = _without_light_pieces(part, at_edge=True)  # slivers cut off a neighbour
-    rows, cols = np.flatnonzero(part.max(axis=1) > 0.25), np.flatnonzero(part.max(axis=0) > 0.25)
-    if rows.size == 0:
+    x, y, width, height = cv2.boundingRect((part > CELL_LEVEL).view(np.uint8))  # 2 numpy reductions: 2x the time
+    if width == 0:
         return None
-    cropped: np.ndarray = part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    return cropped, left + int(cols[0]), top + int(rows[0])
+    cropped: np.ndarray = part[y : y + height, x : x + width]
+    return cropped, left + x, top + y
 
 
 def _without_light_pieces(part: np.ndarray, at_edge: bool) -> np.ndarray:
