@@ -96,7 +96,9 @@ FRAGMENT_SHARE = 0.12
 COMB_LINE_SPAN = 0.3
 """A comb's top and bottom lines are straight for this share of the image's width at least (a two-box
 field beside a label such as "PIN" is a third of the width), and where they are shorter than
-``paper.LINE_SPAN`` it has two boxes at least: one box that small is a 0 as often as a box."""
+``paper.LINE_SPAN`` it has two boxes at least: one box that small is a 0 as often as a box. From 0.55,
+with the lines ending at the walls (``COMB_END_SLACK``) and every pair of lines tried: comb fields 78.5 ->
+80.0% (seed 0), 78.3 -> 78.3% (seed 1 of 300); every other style unchanged (seed 0)."""
 COMB_END_SLACK = 4
 """A comb's top and bottom lines end within this many pixels of its first and last walls."""
 COMB_LINE_CLEARANCE = 2
@@ -121,7 +123,9 @@ read the same."""
 FAINT_CELL_SHARE = 0.03
 """A box with less than this share of the fullest box's ink is empty, however tall its ink."""
 DARKER_THAN_LINE = 0.2
-"""A comb's pixel this much darker (in ink strength) than its printed lines' median is a stroke over them."""
+"""A comb's pixel this much darker (in ink strength) than its printed lines' median is a stroke over them.
+Reading each box also with those kept, with ``WEAK_WALL_SPAN`` and ``CELL_TALL_SHARE`` (at 0.45): comb
+fields 74.5 -> 78.5% (seed 0), 71.3 -> 78.3% (seed 1 of 300); 0.1 read 79.0% (seed 0)."""
 COMB_WALL_SPAN = 0.9
 """A comb's walls span this share of its band at least; digits' own straight strokes rarely do."""
 WEAK_WALL_SPAN = 0.5
