@@ -148,16 +148,27 @@ def _thin_contrast(thumbnail: np.ndarray) -> float:
 
     Strokes are thin whatever their side of the grey scale; a shadow's or a desk's edge is a step,
     which both an opening and a closing keep, so it counts on neither side. Each side is measured
-    by the mean of its strongest ``THIN_SHARE`` of pixels.
+    by the mean of its strongest ``THIN_SHARE`` of pixels (``_tail_mean``).
+    On the uint8 thumbnail, whose closing is never below it and opening never above (so saturating
+    differences are exact): 43 -> 23 us on the 600x600 photo (thread CPU, median of 3,000), against
+    float32 copies sorted.
     """
     element = cv2.getStructuringElement(cv2.MORPH_RECT, (THIN_SIDE, THIN_SIDE))
-    dark = cv2.morphologyEx(thumbnail, cv2.MORPH_CLOSE, element) - thumbnail
-    light = thumbnail - cv2.morphologyEx(thumbnail, cv2.MORPH_OPEN, element)
+    dark = cv2.subtract(cv2.morphologyEx(thumbnail, cv2.MORPH_CLOSE, element), thumbnail)
+    light = cv2.subtract(thumbnail, cv2.morphologyEx(thumbnail, cv2.MORPH_OPEN, element))
     first = int((1.0 - THIN_SHARE) * thumbnail.size)
-    # sorted, not partitioned: on a mostly flat thumbnail np.partition took 0.14 ms, np.sort 0.01
-    dark_peak = float(np.sort(dark, axis=None)[first:].mean())
-    light_peak = float(np.sort(light, axis=None)[first:].mean())
+    dark_peak, light_peak = _tail_mean(dark, first), _tail_mean(light, first)
     return (dark_peak - light_peak) / (dark_peak + light_peak + 1e-3)
+
+
+def _tail_mean(levels: np.ndarray, first: int) -> float:
+    """The mean of a uint8 image's pixels from the ``first``-th in ascending order on, as float32 rounds it.
+
+    Partitioned, in uint8: 5-10 us on a 48x48 thumbnail, flat or not (a float32 copy: 13-23 us
+    partitioned, 7-27 sorted). The sum is exact; rounded to float32, the mean is the float32 mean's.
+    """
+    tail = np.partition(levels, first, axis=None)[first:]
+    return float(np.float32(int(tail.sum()) / tail.size))
 
 
 def _shadow_free_contrast(gray: np.ndarray) -> float:
@@ -208,10 +219,10 @@ def polarity_score(gray: np.ndarray) -> float:
     detail = thumbnail - cv2.GaussianBlur(thumbnail, (0, 0), 0.12 * POLARITY_SIDE)
     detail /= float(detail.std()) + 1e-6
     skew = float((detail * detail * detail).mean())
-    score = 2.0 * float(np.median(_ring(detail))) - skew
+    score = 2.0 * _median(_ring(detail)) - skew
     if max(gray.shape) < SHADOW_MIN_SIDE:  # a crop or a small scan: no desk, no shadow, and thick strokes
         return score
-    score += THIN_WEIGHT * _thin_contrast(thumbnail)
+    score += THIN_WEIGHT * _thin_contrast(small)
     if (score > 0) != (_shadow_free_contrast(small) > 0):
         return 0.0  # the cues disagree once shadows are taken out: unsure, the model reads both
     if score < -POLARITY_SURE and _on_a_desk(thumbnail):
@@ -230,7 +241,20 @@ def _on_a_desk(thumbnail: np.ndarray) -> bool:
     phone photos, none.
     """
     middle = thumbnail[POLARITY_SIDE // 4 : -POLARITY_SIDE // 4, POLARITY_SIDE // 4 : -POLARITY_SIDE // 4]
-    return float(np.median(middle)) - float(np.median(_ring(thumbnail))) > DESK_STEP
+    return _median(middle) - _median(_ring(thumbnail)) > DESK_STEP
+
+
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of float32 values, to the bit: the middle one, or the two middle ones' float32 mean.
+
+    One partition: 14 -> 4 us on ``polarity_score``'s ring of 368 pixels (thread CPU, median of 3,000),
+    where ``np.median``'s checks and its call of ``np.mean`` cost more than the partition.
+    """
+    half = values.size // 2
+    if values.size % 2:
+        return float(np.partition(values, half, axis=None)[half])
+    low, high = np.partition(values, (half - 1, half), axis=None)[half - 1 : half + 1]
+    return float((low + high) / 2)
 
 
 def _odd(value: float) -> int:
