@@ -264,13 +264,20 @@ def _odd(value: float) -> int:
 def _paper_under(bright_ink: np.ndarray, smoothed: np.ndarray, side: int) -> np.ndarray:
     """The paper's level under every pixel: an opening with a ``side`` square, never above the pixel."""
     element = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
-    paper: np.ndarray = np.minimum(cv2.morphologyEx(smoothed, cv2.MORPH_OPEN, element), bright_ink)
+    paper: np.ndarray = cv2.min(cv2.morphologyEx(smoothed, cv2.MORPH_OPEN, element), bright_ink)
     return paper
 
 
 def _ink_over(bright_ink: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    room = np.maximum(255.0 - paper.astype(np.float32), 32.0)
-    ink: np.ndarray = (bright_ink.astype(np.float32) - paper) / room
+    """``(bright_ink - paper) / max(255 - paper, 32)``, float32: the ink over the room above the paper.
+
+    The difference and the room in uint8 (exact: the paper is never above the pixel; the room is
+    255 less the paper capped at 223) and one division to float32, the same to the bit for every
+    pair of levels: 30 -> 14 us at working size (thread CPU, median of 3,000), against four float32
+    passes.
+    """
+    _, capped = cv2.threshold(paper, 255 - 32, 255 - 32, cv2.THRESH_TRUNC)
+    ink: np.ndarray = cv2.divide(cv2.subtract(bright_ink, paper), cv2.bitwise_not(capped), dtype=cv2.CV_32F)
     return ink
 
 
@@ -336,16 +343,19 @@ def ink_map(gray: np.ndarray, dark_ink: bool, photo: bool | None = None) -> np.n
     inland[_ring(labels, 1)] = False  # touching the edge, or the background (label 0)
     inland[0] = False
     inland &= ~_shadows(strong, labels, count, wide)
-    strokes = inland[labels].astype(np.uint8)
-    # a band w pixels wide averages (w + 2) / 4 in the distance transform
-    distances = cv2.distanceTransform(np.pad(strokes, 1), cv2.DIST_L2, 3)
-    stroke = 4.0 * float(distances.sum()) / max(1, int(strokes.sum())) - 2.0
+    # usually every strong piece is a stroke: no lookup (35 us); else np.take, 20 us against indexing's 35
+    strokes = strong if inland[1:].all() else np.take(inland.view(np.uint8), np.asarray(labels))
+    # a band w pixels wide averages (w + 2) / 4 in the distance transform; OpenCV's border and
+    # count: 25 us less than np.pad and a sum
+    framed = cv2.copyMakeBorder(strokes, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    distances = cv2.distanceTransform(framed, cv2.DIST_L2, 3)
+    stroke = 4.0 * float(distances.sum()) / max(1, cv2.countNonZero(strokes)) - 2.0
     narrow_side = _odd(max(9, NARROW_KERNEL_SHARE * max(bright_ink.shape), NARROW_STROKES * stroke))
     if narrow_side >= wide_side:
         return wide
     narrow = _ink_over(bright_ink, _paper_under(bright_ink, smoothed, narrow_side))
-    body = cv2.dilate(strokes, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))) > 0
-    ink: np.ndarray = np.where(body, wide, narrow)
+    body = cv2.dilate(strokes, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    ink: np.ndarray = cv2.copyTo(wide, body, narrow)  # into narrow where body is set: 17 -> 4 us, np.where's
     return _off_the_edge(ink, EDGE_LEVEL * strongest, narrow_side)
 
 
