@@ -119,10 +119,14 @@ def _block_count(lines: np.ndarray) -> int | None:
     The rows where the image changes must all fall (within a pixel, whichever rounding the
     enlarging used) on the boundaries of ``n`` equal blocks; the fewest such ``n`` is the answer.
     Counting runs of equal rows instead merged a blank margin's blocks into one and misplaced the
-    digit.
+    digit. A row differs from the next where the sum of their absolute differences is not 0, by
+    OpenCV: ``smooth_blocks`` 16 -> 10 us on the 600x600 photo, 22 -> 13 on the 12 MP photo and
+    16 -> 11 on the canvas (thread CPU, medians of 3,000, alternated), against numpy's comparison
+    and ``any``.
     """
     size = len(lines)
-    changes = np.flatnonzero((lines[1:] != lines[:-1]).any(axis=1)) + 1.0
+    differences = cv2.reduce(cv2.absdiff(lines[1:], lines[:-1]), 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
+    changes = np.flatnonzero(differences) + 1.0
     if len(changes) + 1 > size / BLOCK_MIN:  # most rows differ from the next: not blocks
         return None
     for count in range(MIN_BLOCKS, int(size / BLOCK_MIN) + 1):
