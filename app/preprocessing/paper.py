@@ -402,14 +402,21 @@ def flat_paper(gray: np.ndarray) -> int | None:
     ink may even be both darker and lighter than its paper), so ``drawing_ink`` replaces
     ``polarity_score``, ``ink_map`` and ``cut_noise``: on the page's 280x280 canvas PNG they took
     0.8 of the 2.0 ms the reading spent after decoding.
+    The border's levels are counted first: where none covers ``FLAT_BORDER`` of it, the image's
+    paper cannot, and a photo's or a scan's histogram is not needed: 20 -> 9 us on the 600x600
+    photo and 19 -> 8 on the number, for 2 more on the canvas (43 -> 45; thread CPU, medians of
+    3,000, alternated).
     """
+    border = _ring(gray)
+    on_border = np.bincount(border, minlength=256)
+    if int(on_border.max()) < FLAT_BORDER * border.size:
+        return None
     histogram = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
     level = int(histogram.argmax())
     near = float(histogram[max(0, level - NEAR_PAPER) : level + NEAR_PAPER + 1].sum() - histogram[level])
     if histogram[level] < FLAT_SHARE * gray.size or near > NEAR_SHARE * gray.size:
         return None
-    border = _ring(gray)
-    return level if np.count_nonzero(border == level) >= FLAT_BORDER * border.size else None
+    return level if on_border[level] >= FLAT_BORDER * border.size else None
 
 
 def drawing_ink(gray: np.ndarray, paper: int) -> np.ndarray | None:
