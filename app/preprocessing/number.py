@@ -374,13 +374,13 @@ def _cells(comb: _Comb, ink: np.ndarray) -> list[tuple[int, np.ndarray, int, int
     masses = np.bincount(assigned.ravel(), weights=np.where(labels > 0, ink, 0.0).ravel(), minlength=cells)
     parts = []
     for cell in np.flatnonzero(masses >= FAINT_CELL_SHARE * masses.max()):
-        part = _without_light_pieces(np.where(assigned == cell, strokes, 0.0), at_edge=False)
-        rows, cols = np.flatnonzero(part.max(axis=1) > CELL_LEVEL), np.flatnonzero(part.max(axis=0) > CELL_LEVEL)
-        if not rows.size:  # the box held only specks
+        boxed = _ink_box(_without_light_pieces(np.where(assigned == cell, strokes, 0.0), at_edge=False))
+        if boxed is None:  # the box held only specks
             continue
-        if masses[cell] < CELL_INK_SHARE * masses.max() and rows[-1] - rows[0] < CELL_TALL_SHARE * comb.height:
+        part, x, y = boxed
+        if masses[cell] < CELL_INK_SHARE * masses.max() and part.shape[0] - 1 < CELL_TALL_SHARE * comb.height:
             continue  # a neighbour's stroke tip
-        parts.append((int(cell), part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(cols[0]), int(rows[0])))
+        parts.append((int(cell), part, x, y))
     return parts
 
 
@@ -673,11 +673,22 @@ def _segment_ink(line: _Line, atoms: list[_Atom], first: _Cut, last: _Cut) -> tu
     part = np.where(own & ((owners == 0) | mask), line.ink[top:bottom, left:right], 0.0)
     if atoms[0].cut or (atoms[-1].right < atoms[-1].mark.x + atoms[-1].mark.width):
         part = _without_light_pieces(part, at_edge=True)  # slivers cut off a neighbour
-    x, y, width, height = cv2.boundingRect((part > CELL_LEVEL).view(np.uint8))  # 2 numpy reductions: 2x the time
+    boxed = _ink_box(part)
+    if boxed is None:
+        return None
+    cropped, x, y = boxed
+    return cropped, left + x, top + y
+
+
+def _ink_box(part: np.ndarray) -> tuple[np.ndarray, int, int] | None:
+    """``part`` cropped to its ink above ``CELL_LEVEL``, with the crop's top-left corner; ``None`` without any.
+
+    By ``cv2.boundingRect``: numpy's reductions of each axis took twice the time (``segment_image`` on
+    120 numbers, 7.24-7.38 -> 6.51-7.12 ms a number)."""
+    x, y, width, height = cv2.boundingRect((part > CELL_LEVEL).view(np.uint8))
     if width == 0:
         return None
-    cropped: np.ndarray = part[y : y + height, x : x + width]
-    return cropped, left + x, top + y
+    return part[y : y + height, x : x + width], x, y
 
 
 def _without_light_pieces(part: np.ndarray, at_edge: bool) -> np.ndarray:
