@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from app.preprocessing.normalize import stroke_width
+
 # One OpenCV thread per call: the preprocessing pool already runs one image per core, and OpenCV's
 # own threads on top of it made each call several times slower on two busy cores.
 cv2.setNumThreads(1)
@@ -352,11 +354,7 @@ def ink_map(gray: np.ndarray, dark_ink: bool, photo: bool | None = None) -> np.n
     inland &= ~_shadows(strong, labels, count, wide)
     # usually every strong piece is a stroke: no lookup (35 us); else np.take, 20 us against indexing's 35
     strokes = strong if inland[1:].all() else np.take(inland.view(np.uint8), np.asarray(labels))
-    # a band w pixels wide averages (w + 2) / 4 in the distance transform; OpenCV's border and
-    # count: 25 us less than np.pad and a sum
-    framed = cv2.copyMakeBorder(strokes, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-    distances = cv2.distanceTransform(framed, cv2.DIST_L2, 3)
-    stroke = 4.0 * float(distances.sum()) / max(1, cv2.countNonZero(strokes)) - 2.0
+    stroke = stroke_width(strokes)
     narrow_side = _odd(max(9, NARROW_KERNEL_SHARE * max(bright_ink.shape), NARROW_STROKES * stroke))
     if narrow_side >= wide_side:
         return wide
