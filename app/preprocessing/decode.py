@@ -132,10 +132,15 @@ def _eight_bit(image: Image.Image) -> Image.Image:
     scan read as a blank page: its high byte is its 8-bit grey.
     """
     if image.mode.startswith("I;16"):
-        return Image.fromarray((np.asarray(image) >> 8).astype(np.uint8))
+        return Image.fromarray(_high_byte(np.asarray(image)))
     if image.mode in ("P", "PA", "1"):
         return image.convert("RGBA" if _has_alpha(image) else "L")
     return image
+
+
+def _high_byte(pixels: np.ndarray) -> np.ndarray:
+    """16-bit levels as 8-bit ones: their high byte."""
+    return (pixels >> 8).astype(np.uint8)
 
 
 def _flatten_alpha(luminance: np.ndarray, alpha: np.ndarray) -> Decoded:
@@ -187,7 +192,7 @@ def _png(image: Image.Image, data: bytes, side: int) -> Decoded | None:
     if decoded.shape[:2] != image.size[::-1]:
         return None
     if decoded.dtype == np.uint16:
-        decoded = (decoded >> 8).astype(np.uint8)
+        decoded = _high_byte(decoded)
     factor = max(decoded.shape[:2]) // side
     if factor >= 2:  # whole blocks only: OpenCV's fast path for area averaging
         height, width = decoded.shape[0] // factor, decoded.shape[1] // factor
