@@ -74,7 +74,7 @@ def _crop_marks(ink: np.ndarray) -> _Crop | None:
     left, top, width, height = cv2.boundingRect(cv2.bitwise_and(near, (ink != 0).view(np.uint8)))
     box = (slice(top, top + height), slice(left, left + width))
     cropped = cv2.copyTo(ink[box], near[box], np.zeros((height, width), dtype=ink.dtype))
-    return _Crop(cropped, top, top + height, left, left + width, len(found.digit_sized()))
+    return _Crop(cropped, top, top + height, left, left + width, found.digit_count())
 
 
 InkReader = Callable[..., list[np.ndarray]]

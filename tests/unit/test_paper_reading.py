@@ -109,6 +109,18 @@ def test_pieces_of_one_digit_are_one_mark_and_two_digits_are_two() -> None:
     assert len(marks.digit_sized()) == 2
 
 
+def test_a_0_drawn_in_two_strokes_that_share_their_boxes_is_one_digit_not_several() -> None:
+    page = np.full((200, 200), PAPER, np.uint8)
+    cv2.ellipse(page, (80, 100), (40, 50), 0, 70, 290, INK, 5)  # the left stroke, a wide "C"
+    cv2.ellipse(page, (100, 100), (40, 35), 0, -130, 130, INK, 5)  # the right one, apart from it
+    marks = find_marks(ink_of(page))
+    assert len(marks.digit_sized()) == 2  # too little overlap of columns to be joined as pieces
+    assert marks.digit_count() == 1
+    assert set(read_gray(page).marks) == {1}
+    cv2.line(page, (175, 50), (175, 150), INK, 5)  # a 1 beside it: two digits
+    assert set(read_gray(page).marks) == {2}
+
+
 def test_a_small_box_beside_a_label_is_a_closed_frame_and_erased() -> None:
     page = np.full((90, 200), PAPER, np.uint8)
     cv2.putText(page, "Units", (5, 55), cv2.FONT_HERSHEY_SIMPLEX, 0.8, INK, 2)
