@@ -159,6 +159,16 @@ def test_a_vertical_line_is_erased_though_its_edge_is_anti_aliased() -> None:
     assert (cleaned[:, 140:] > 0.2).sum() < 10
 
 
+def test_a_margin_line_through_the_digit_is_erased_though_a_speck_reaches_the_pages_edge() -> None:
+    page = seven(160, 7)
+    cv2.line(page, (84, 0), (84, 159), 60, 3)  # a margin line through the 7's bar and diagonal
+    page[0:4, 150:154] = INK  # a speck at the top edge: the ink off the line reaches the page's edge
+    cleaned = paper.remove_lines(ink_of(page))
+    assert (cleaned[:30, 80:89] > 0.2).sum() < 10  # the line above the 7: gone
+    assert (cleaned[140:, 80:89] > 0.2).sum() < 10  # and below it
+    assert (cleaned[30:50, 60:110] > 0.5).sum() > 100  # the 7's bar across it: kept
+
+
 def test_a_label_above_a_box_is_not_kept_with_the_digit_inside() -> None:
     page = np.full((130, 120), PAPER, np.uint8)
     cv2.putText(page, "No.", (20, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, INK, 2)
