@@ -99,6 +99,14 @@ field beside a label such as "PIN" is a third of the width), and where they are 
 ``paper.LINE_SPAN`` it has two boxes at least: one box that small is a 0 as often as a box. From 0.55,
 with the lines ending at the walls (``COMB_END_SLACK``) and every pair of lines tried: comb fields 78.5 ->
 80.0% (seed 0), 78.3 -> 78.3% (seed 1 of 300); every other style unchanged (seed 0)."""
+COMB_FAINT_LEVEL = 0.05
+"""Where no comb stands out in ink above ``paper.LINE_LEVEL``, one is looked for in ink from this strength:
+the ink map is stretched to the writing's strength, and a form's grey lines beside dark, bold writing
+fell under ``LINE_LEVEL``, the comb went unseen and its walls were read as 1s or joined the digits (14
+of 200 comb fields of 2 or more digits, seed 0; 9 of them found now). Only as a second search, since
+at this level a found comb's walls take in more of the digits' faint edges (as the first search:
+comb fields 78.0 -> 78.0% (seed 0), at 0.1 78.0%); second: 78.0 -> 79.5% (seed 0), 79.0 -> 79.5%
+(seed 1); 0.1: 78.5% (seed 0)."""
 COMB_END_SLACK = 4
 """A comb's top and bottom lines end within this many pixels of its first and last walls."""
 COMB_LINE_CLEARANCE = 2
@@ -126,6 +134,12 @@ DARKER_THAN_LINE = 0.2
 """A comb's pixel this much darker (in ink strength) than its printed lines' median is a stroke over them.
 Reading each box also with those kept, with ``WEAK_WALL_SPAN`` and ``CELL_TALL_SHARE`` (at 0.45): comb
 fields 74.5 -> 78.5% (seed 0), 71.3 -> 78.3% (seed 1 of 300); 0.1 read 79.0% (seed 0)."""
+WALL_STROKE_REACH = 3
+"""An erased wall's pixels within this many columns (working pixels) of a stroke beside it, in the same row,
+are kept: a digit that fills its box runs along its walls (a 0's side, a 9's loop), and erasing the wall's
+band with its anti-aliased edges took that side off (0 read as 7, 9 as 3). Comb fields 79.5 -> 81.5%
+(seed 0), 79.5 -> 82.5% (seed 1); 2 pixels: 81.0 and 81.5%; a third of the band's width: 81.0, 83.0%;
+half the pen's stroke width: 80.5, 82.5%."""
 COMB_WALL_SPAN = 0.9
 """A comb's walls span this share of its band at least; digits' own straight strokes rarely do."""
 WEAK_WALL_SPAN = 0.5
@@ -316,11 +330,43 @@ def _comb_field(ink: np.ndarray) -> _Comb | None:
     its height at a regular pitch (at least two: the box's sides) is a comb: its lines and walls
     are erased except where strokes cross them, and what lies outside the box (a label such as
     "PIN") goes too. On 60 comb fields (seed 1) this took exact texts from 37% (walls left to
-    ``paper.remove_lines``) to 73%. Of the pairs of lines that bound a comb, the one with the most
-    walls, then the tallest, is it: a digit's bottom stroke or a thick line's inner edge between the
-    box's top and bottom had cut the band short.
+    ``paper.remove_lines``) to 73%. It is looked for in the ink above ``paper.LINE_LEVEL``, then
+    above ``COMB_FAINT_LEVEL`` (grey lines beside dark writing).
     """
     mask = ink > LINE_LEVEL
+    found = _comb_at(ink, LINE_LEVEL) or _comb_at(ink, COMB_FAINT_LEVEL)
+    if found is None:
+        return None
+    walls, upper, lower = found
+    rules = upper.pixels | lower.pixels
+    sides = np.zeros_like(rules)
+    rows = slice(upper.position(), lower.position() + 1)
+    for first, end in walls:
+        sides[rows, max(0, first - 1) : end + 1] = True  # and the columns its anti-aliased edges half cover
+    rules, sides = (cv2.dilate(printed.astype(np.uint8), FRINGE) > 0 for printed in (rules, sides))  # their edges
+    erase = rules | sides
+    erase &= ~(
+        _crossings(mask, erase)
+        | _along(mask, erase, rules, _rule_reach(rules), 0)
+        | _along(mask, erase, sides, WALL_STROKE_REACH, 1)
+    )
+    left, right = walls[0][0], walls[-1][1]
+    darker = erase & _darker(ink, upper, lower)
+    insides = []
+    for printed in (erase, erase & ~darker) if darker.any() else (erase,):
+        inside = np.zeros_like(ink)
+        inside[:, left:right] = np.where(printed, 0.0, ink)[:, left:right]
+        insides.append(inside)
+    return _Comb(tuple(insides), walls, lower.position() - upper.position())
+
+
+def _comb_at(ink: np.ndarray, level: float) -> tuple[list[tuple[int, int]], Line, Line] | None:
+    """The walls and the top and bottom lines of the comb in the ink above ``level``; ``None`` if none.
+
+    Of the pairs of lines that bound a comb, the one with the most walls, then the tallest, is it: a
+    digit's bottom stroke or a thick line's inner edge between the box's top and bottom had cut the
+    band short."""
+    mask = ink > level
     rules = sorted(
         (line for line in find_lines(mask.astype(np.uint8), COMB_LINE_SPAN) if line.horizontal), key=Line.position
     )
@@ -331,21 +377,7 @@ def _comb_field(ink: np.ndarray) -> _Comb | None:
     ]
     if not combs:
         return None
-    walls, upper, lower = max(combs, key=lambda comb: (len(comb[0]), comb[2].position() - comb[1].position()))
-    erase = upper.pixels | lower.pixels
-    rows = slice(upper.position(), lower.position() + 1)
-    for first, end in walls:
-        erase[rows, max(0, first - 1) : end + 1] = True  # and the columns its anti-aliased edges half cover
-    erase = cv2.dilate(erase.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # their anti-aliased edges
-    erase &= ~(_crossings(mask, erase) | _along_rules(mask, erase, upper, lower))
-    left, right = walls[0][0], walls[-1][1]
-    darker = erase & _darker(ink, upper, lower)
-    insides = []
-    for printed in (erase, erase & ~darker) if darker.any() else (erase,):
-        inside = np.zeros_like(ink)
-        inside[:, left:right] = np.where(printed, 0.0, ink)[:, left:right]
-        insides.append(inside)
-    return _Comb(tuple(insides), walls, lower.position() - upper.position())
+    return max(combs, key=lambda comb: (len(comb[0]), comb[2].position() - comb[1].position()))
 
 
 def _cells(comb: _Comb, ink: np.ndarray) -> list[tuple[int, np.ndarray, int, int]]:
@@ -396,20 +428,25 @@ def _darker(ink: np.ndarray, upper: Line, lower: Line) -> np.ndarray:
     return darker
 
 
-def _along_rules(mask: np.ndarray, erase: np.ndarray, upper: Line, lower: Line) -> np.ndarray:
-    """The comb's top and bottom lines where a stroke lies against them from either side.
+def _rule_reach(rules: np.ndarray) -> int:
+    """Half the thickness of the comb's top and bottom lines (``rules``, their erased band)."""
+    return max(1, int(np.ceil(np.count_nonzero(rules.any(axis=1)) / 4)))
+
+
+def _along(mask: np.ndarray, erase: np.ndarray, printed: np.ndarray, reach: int, axis: int) -> np.ndarray:
+    """The ``printed`` lines' erased pixels within ``reach`` pixels of a stroke lying against them, across them
+    (``axis`` 0: along the columns, for the top and bottom lines; 1: along the rows, for the walls).
 
     Digits fill their boxes, so the top of a 0 or a 9 often runs along the comb's top line rather
     than across it; ``_crossings`` (ink on both sides) then erased it, and the 0 read as a 2 or a 7
-    (about 10 of 77 misread comb digits, seed 0). A rule's pixels within half its thickness of ink
-    in the same column are kept: a rule alone has paper there. Comb fields 71.5 -> 72.0% (seed 0),
-    73.0 -> 75.0% (seed 1); keeping them within the whole thickness kept too much (67%).
+    (about 10 of 77 misread comb digits, seed 0). A line's pixels within half its thickness of ink
+    in the same column are kept: a line alone has paper there. Comb fields 71.5 -> 72.0% (seed 0),
+    73.0 -> 75.0% (seed 1); keeping them within the whole thickness kept too much (67%). The same
+    holds beside the walls (``WALL_STROKE_REACH``).
     """
-    rules = cv2.dilate((upper.pixels | lower.pixels).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    rows = np.flatnonzero(rules.any(axis=1))
-    thickness = max(1, int(np.ceil(rows.size / 4)))
-    element = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * thickness + 1))
-    near: np.ndarray = (cv2.dilate((mask & ~erase).astype(np.uint8), element) > 0) & rules & erase
+    size = (1, 2 * reach + 1) if axis == 0 else (2 * reach + 1, 1)
+    element = cv2.getStructuringElement(cv2.MORPH_RECT, size)
+    near: np.ndarray = (cv2.dilate((mask & ~erase).astype(np.uint8), element) > 0) & printed & erase
     return near
 
 

@@ -230,3 +230,27 @@ def test_a_tall_one_touching_a_digit_gets_a_cut_where_they_meet() -> None:
     assert mark.width < 0.8 * mark.height  # too narrow to cut against its own height ...
     assert mark.height > line.height  # ... but not against the line's
     assert any(87 <= atom.left <= 93 for atom in pair)
+
+
+def test_a_comb_printed_faintly_beside_bold_writing_is_a_comb() -> None:
+    """Its lines are far lighter than the writing: under ``paper.LINE_LEVEL`` once the ink map is stretched.
+    Its fifth box is empty: a comb's reading has an atom per box, the line's reading one per bar."""
+    gray = strokes_image(width=340, boxes=5)
+    gray[gray == 120] = 230
+    found = segment_gray(gray)
+    assert found.atoms == [5]
+    assert cells_read(found) == {0, 1, 2, 3}
+
+
+def test_a_stroke_along_a_comb_wall_keeps_its_side() -> None:
+    """A bar written against the wall at x 80 keeps its width: only the wall is erased, not the stroke's edge."""
+    gray = np.full((100, 300), 255, np.uint8)
+    cv2.rectangle(gray, (20, 15), (260, 85), 0, 1)
+    for x in (80, 140, 200):
+        cv2.line(gray, (x, 15), (x, 85), 0, 1)
+    for x in (45, 165, 225):
+        cv2.line(gray, (x, 25), (x + 8, 75), 0, 6)
+    cv2.line(gray, (84, 25), (84, 75), 0, 6)  # the second digit's stroke, 81-87, against the wall
+    found = segment_gray(gray)
+    second = next(s for s in found.segments if s.start == 1)
+    assert second.box[0] <= 81
