@@ -254,3 +254,20 @@ def test_a_stroke_along_a_comb_wall_keeps_its_side() -> None:
     found = segment_gray(gray)
     second = next(s for s in found.segments if s.start == 1)
     assert second.box[0] <= 81
+
+
+def test_a_comb_with_digits_as_tall_as_its_walls_keeps_its_pitch() -> None:
+    """Three 1s as tall as the walls, 0.6 of a box from theirs: the walls' spacings' median is no pitch."""
+    gray = np.full((100, 420), 255, np.uint8)
+    cv2.rectangle(gray, (20, 15), (380, 85), 0, 2)
+    for i in range(1, 6):
+        cv2.line(gray, (20 + 60 * i, 15), (20 + 60 * i, 85), 0, 2)
+    for i in range(6):
+        x = 56 + 60 * i
+        if i in (1, 2, 3):
+            cv2.line(gray, (x, 17), (x, 83), 0, 5)
+        else:
+            cv2.line(gray, (x - 4, 30), (x + 4, 70), 0, 5)
+    found = segment_gray(gray)
+    assert found.atoms == [6]
+    assert cells_read(found) == set(range(6))
