@@ -294,7 +294,7 @@ def _on_a_grid(
 def _comb_walls(mask: np.ndarray, upper: Line, lower: Line) -> list[tuple[int, int]]:
     """The walls of the comb between lines ``upper`` and ``lower``; none if they bound no comb."""
     top, bottom = upper.position() + COMB_LINE_CLEARANCE, lower.position() - COMB_LINE_CLEARANCE
-    if bottom - top < MIN_COMB_HEIGHT:
+    if bottom - top < MIN_COMB_HEIGHT or not _wall_at_start(mask[top:bottom], upper, lower):
         return []
     coverage = mask[top:bottom].mean(axis=0)
     runs = _column_runs(np.flatnonzero(coverage >= COMB_WALL_SPAN))
@@ -306,6 +306,20 @@ def _comb_walls(mask: np.ndarray, upper: Line, lower: Line) -> list[tuple[int, i
     if len(walls) < (3 if short else 2) or not all(_spans(line, walls) for line in (upper, lower)):
         return []
     return walls
+
+
+def _wall_at_start(band: np.ndarray, upper: Line, lower: Line) -> bool:
+    """Whether the first column of ``band`` (the rows between two lines) that a wall could be stands where
+    both lines start, as a comb's first wall does (``_spans``): two page-wide rulings have none there.
+
+    Only the columns up to the lines' start are measured, so pairs of ruled lines, which the faint
+    search finds on most ruled pages, are dropped without the band's coverage: with it and
+    ``_on_a_grid`` they took a third of the faint search's time (cProfile, 200 ruled numbers)."""
+    first, last = max(upper.start, lower.start) - COMB_END_SLACK, min(upper.start, lower.start) + COMB_END_SLACK
+    if last < first:
+        return False
+    strong = np.flatnonzero(band[:, : last + 1].mean(axis=0) >= COMB_WALL_SPAN)
+    return strong.size > 0 and strong[0] >= first
 
 
 def _pitch_between(walls: list[tuple[int, int]], ends: tuple[int, int], height: int) -> float | None:
@@ -371,7 +385,11 @@ def _comb_field(ink: np.ndarray) -> _Comb | None:
     above ``COMB_FAINT_LEVEL`` (grey lines beside dark writing).
     """
     mask = ink > LINE_LEVEL
-    found = _comb_at(ink, LINE_LEVEL) or _comb_at(ink, COMB_FAINT_LEVEL)
+    faint = ink > COMB_FAINT_LEVEL
+    faint_rules = _rules(faint)
+    if not faint_rules:  # an opening keeps less of less ink: no line in the faint ink, none in the strong
+        return None
+    found = _comb_at(mask, _rules(mask)) or _comb_at(faint, faint_rules)
     if found is None:
         return None
     walls, upper, lower = found
@@ -397,15 +415,20 @@ def _comb_field(ink: np.ndarray) -> _Comb | None:
     return _Comb(tuple(insides), walls, lower.position() - upper.position())
 
 
-def _comb_at(ink: np.ndarray, level: float) -> tuple[list[tuple[int, int]], Line, Line] | None:
-    """The walls and the top and bottom lines of the comb in the ink above ``level``; ``None`` if none.
+def _rules(mask: np.ndarray) -> list[Line]:
+    """The horizontal lines of ``mask`` that may be a comb's top and bottom, top to bottom.
+
+    Only horizontal lines are looked for: the vertical search took half of ``find_lines``' time, and
+    a comb's walls are found by ``_comb_walls`` between its lines."""
+    return sorted(find_lines(mask.view(np.uint8), COMB_LINE_SPAN, only=True), key=Line.position)
+
+
+def _comb_at(mask: np.ndarray, rules: list[Line]) -> tuple[list[tuple[int, int]], Line, Line] | None:
+    """The walls and the top and bottom lines of the comb that ``rules`` bound in ``mask``; ``None`` if none.
 
     Of the pairs of lines that bound a comb, the one with the most walls, then the tallest, is it: a
     digit's bottom stroke or a thick line's inner edge between the box's top and bottom had cut the
-    band short. Only horizontal lines are looked for: the vertical search took half of ``find_lines``'
-    time, and a comb's walls are found by ``_comb_walls`` between its lines."""
-    mask = ink > level
-    rules = sorted(find_lines(mask.astype(np.uint8), COMB_LINE_SPAN, only=True), key=Line.position)
+    band short."""
     combs = [
         (walls, upper, lower)
         for upper, lower in itertools.combinations(rules, 2)
