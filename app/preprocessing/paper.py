@@ -559,9 +559,13 @@ def _runs_past(line: Line, rest: np.ndarray, margin: int = 2) -> bool:
     """True when the line goes on past the rest of the ink at both ends, as printed lines do.
 
     A digit's own straight strokes (a 1, a 7's bar, in a crop that leaves no margin) end where the
-    digit ends, at one end at least.
+    digit ends, at one end at least. It must go on past by ``margin`` and by its own thickness: a
+    bold 4's stem, 20 pixels wide, 3 past its arm and its foot, was erased and the 4 flagged (bench,
+    200 a kind, seeds 0 / 1: 8x8 scans 94.0 -> 95.5 / 95.0, rotated 96.5 -> 97.0 / 100, MNIST PNGs
+    98.5 -> 98.5 / 99.5, form fields 85.0 -> 84.5 / 74.0 -> 74.5, overall 95.6 -> 95.7 / 94.7 -> 94.8).
     """
     extent = np.flatnonzero(rest.any(axis=0) if line.horizontal else rest.any(axis=1))
+    margin = max(margin, line.band[1] - line.band[0])
     return bool(line.start < extent[0] - margin and line.end > extent[-1] + margin)
 
 

@@ -67,6 +67,16 @@ def test_a_digit_made_of_straight_strokes_is_not_taken_for_lines() -> None:
     assert (paper.remove_lines(ink_of(page)) > 0.5).sum() > 500
 
 
+def test_a_bold_stroke_a_few_pixels_past_the_rest_is_not_a_line_running_past_it() -> None:
+    rest = np.zeros((150, 150), dtype=bool)
+    rest[31:135, 22:90] = True  # a bold 4's arm and bar, and the foot right of its stem
+    for thickness, printed in ((2, True), (17, False)):  # a ruled line; the 4's stem, as wide as its strokes
+        pixels = np.zeros_like(rest)
+        pixels[28:138, 95 : 95 + thickness] = True
+        stem = paper.Line(pixels, 28, 138, False, (95, 95 + thickness))
+        assert paper._runs_past(stem, rest) is printed
+
+
 def test_polarity_of_a_tight_crop_with_no_margin() -> None:
     page = seven(100, 12)
     rows, cols = np.flatnonzero((page < 128).any(axis=1)), np.flatnonzero((page < 128).any(axis=0))
