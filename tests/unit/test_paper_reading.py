@@ -24,9 +24,10 @@ def seven(side: int, thickness: int, paper: int = PAPER, ink: int = INK) -> np.n
     return page
 
 
-def ink_of(page: np.ndarray) -> np.ndarray:
+def ink_of(page: np.ndarray, pieces: bool = True) -> np.ndarray:
     work = paper.to_working_size(page).gray
-    ink = paper.cut_noise(paper.ink_map(work, paper.polarity_score(work) >= 0))  # as read_gray tries first
+    dark_ink = paper.polarity_score(work) >= 0  # as read_gray tries first
+    ink = paper.cut_noise(paper.ink_map(work, dark_ink, pieces=pieces and dark_ink))
     assert ink is not None
     return ink
 
@@ -35,7 +36,9 @@ def test_ruled_lines_are_erased_and_the_stroke_crossing_them_kept() -> None:
     page = seven(160, 7)
     for row in range(10, 160, 24):
         page[row : row + 2] = 150  # light ruled lines across the page
-    ink = ink_of(page)
+    # the lines kept in the ink map: the single digit's reading drops those that do not touch the
+    # digit as faint pieces (``paper._without_shadow_pieces``) before they reach ``remove_lines``
+    ink = ink_of(page, pieces=False)
     cleaned = paper.remove_lines(ink)
     assert (cleaned[10:12] > 0.2).sum() < (ink[10:12] > 0.2).sum() / 4  # a line away from the digit: gone
     crossing = 106  # this ruled line crosses the 7's diagonal: the stroke across it stays
@@ -322,3 +325,34 @@ def test_a_boxs_side_under_a_bold_stroke_is_still_a_side() -> None:
     unframed = paper.remove_frames(ink)
     assert float(unframed[:, 136:145].max()) < 0.2  # the box's right side: gone, the box found
     assert (unframed[30:130, 30:50] > 0.5).sum() > 500  # the 1: kept
+
+
+def test_a_shadows_narrow_tip_is_not_ink_though_as_strong_as_a_pen() -> None:
+    page = seven(240, 6).astype(np.float32)
+    page[:, 205:] *= 0.45  # a hard shadow's body down the right, wider than the narrow opening
+    tip = np.array([[205, 200], [205, 212], [150, 206]], np.int32)  # its tip jutting left, 12 px wide
+    shade = np.zeros(page.shape, np.uint8)
+    cv2.fillPoly(shade, [tip], 1)
+    page[shade > 0] *= 0.45
+    ink = paper.ink_map(np.clip(page, 0, 255).astype(np.uint8), dark_ink=True, pieces=True)
+    assert float(ink[198:214, 160:200].max()) == 0.0  # the tip: as dark as the body beside it (0.55 without)
+    assert float(ink[55:62, 80:160].mean()) > 0.5  # the 7's bar: ink
+
+
+def test_a_faint_smudge_beside_the_digit_is_not_ink_though_as_large_as_a_stroke() -> None:
+    page = seven(240, 6).astype(np.float32)
+    page[196:204, 40:48] *= 0.7  # a smudge: 30% darker paper, a third of the pen's strength
+    ink = paper.ink_map(np.clip(page, 0, 255).astype(np.uint8), dark_ink=True, pieces=True)
+    assert float(ink[194:206, 38:50].max()) == 0.0  # the smudge (0.3 without)
+    assert float(ink[55:62, 80:160].mean()) > 0.5  # the 7's bar: ink
+
+
+def test_a_piece_on_black_beside_it_is_measured_without_dividing_by_zero() -> None:
+    bright = np.zeros((40, 60), np.uint8)
+    bright[:, 20:40] = 255  # black "paper" (255 once inverted) beside two pieces as bright as can be
+    mask = np.zeros((40, 60), np.uint8)
+    mask[10:20, 10:20] = 1
+    mask[10:20, 42:52] = 1
+    bright[mask > 0] = 255
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    assert paper._contrast_beside(bright, labels, stats, mask, np.array([1, 2])) == {1: 0.0, 2: 0.0}
