@@ -54,11 +54,16 @@ class Mark:
         bottom = max(self.y + self.height, other.y + other.height)
         return Mark(left, top, right - left, bottom - top, self.mass + other.mass, self.labels + other.labels)
 
+    def _shared(self, other: Mark) -> tuple[int, int]:
+        """The columns and the rows the two boxes share; negative, the gap between them that way."""
+        across = min(self.x + self.width, other.x + other.width) - max(self.x, other.x)
+        down = min(self.y + self.height, other.y + other.height) - max(self.y, other.y)
+        return across, down
+
     def gap(self, other: Mark) -> int:
         """The distance between the two boxes (0 where they overlap), the larger of across and down."""
-        across = max(self.x, other.x) - min(self.x + self.width, other.x + other.width)
-        down = max(self.y, other.y) - min(self.y + self.height, other.y + other.height)
-        return max(0, across, down)
+        across, down = self._shared(other)
+        return max(0, -across, -down)
 
     @property
     def area(self) -> int:
@@ -66,13 +71,11 @@ class Mark:
 
     def shared_area(self, other: Mark) -> int:
         """The area of the two boxes' overlap."""
-        across = min(self.x + self.width, other.x + other.width) - max(self.x, other.x)
-        down = min(self.y + self.height, other.y + other.height) - max(self.y, other.y)
+        across, down = self._shared(other)
         return max(0, across) * max(0, down)
 
     def overlaps_columns(self, other: Mark) -> bool:
-        shared = min(self.x + self.width, other.x + other.width) - max(self.x, other.x)
-        return shared > SAME_COLUMN * min(self.width, other.width)
+        return self._shared(other)[0] > SAME_COLUMN * min(self.width, other.width)
 
 
 @dataclass(frozen=True)

@@ -704,7 +704,7 @@ def _without_lines(ink: np.ndarray, mask: np.ndarray, lines: list[Line], frames:
     if across:
         writing = _writing(ink, rest)
         for i in across:
-            reach = int(ACROSS_MARGIN * (ink.shape[1] if lines[i].horizontal else ink.shape[0]))
+            reach = int(ACROSS_MARGIN * _side(lines[i], ink.shape))
             printed[i] = writing is not None and _runs_past(lines[i], writing, reach)
     erased = [line for line, erase in zip(lines, printed, strict=True) if erase]
     if not erased:
@@ -712,9 +712,14 @@ def _without_lines(ink: np.ndarray, mask: np.ndarray, lines: list[Line], frames:
     return _erase(ink, mask, erased)
 
 
+def _side(line: Line, shape: tuple[int, ...]) -> int:
+    """The image's extent along the line: its width for a horizontal line, its height for a vertical one."""
+    return shape[1] if line.horizontal else shape[0]
+
+
 def _across(line: Line, shape: tuple[int, ...]) -> bool:
     """True when the line runs from one edge of the image to the other (within ``ACROSS_SLACK``)."""
-    side = shape[1] if line.horizontal else shape[0]
+    side = _side(line, shape)
     return side >= ACROSS_MIN_SIDE and line.start <= ACROSS_SLACK and line.end >= side - ACROSS_SLACK
 
 
