@@ -160,7 +160,7 @@ class Segment:
     end: int
     box: tuple[int, int, int, int]
     aspect: float
-    """Its ink's width over its height, for the prior on digit shapes."""
+    """Its ink's width over its height, without pieces too low to be a digit, for the prior on digit shapes."""
     cut: float
     """0 where it starts at a gap between marks; else the width over height of the mark it cuts into."""
     crossed: int = 0
@@ -738,9 +738,9 @@ def _one_mark(atoms: list[_Atom]) -> bool:
     return min(atom.left for atom in whole) == mark.x and max(atom.right for atom in whole) == mark.x + mark.width
 
 
-def _segment_ink(line: _Line, atoms: list[_Atom], first: _Cut, last: _Cut) -> tuple[np.ndarray, int, int] | None:
+def _segment_ink(line: _Line, atoms: list[_Atom], first: _Cut, last: _Cut) -> tuple[np.ndarray, int, int, float] | None:
     """The ink of some atoms between cuts ``first`` and ``last``, cropped (with its top-left corner), without
-    slivers cut off a neighbour.
+    slivers cut off a neighbour, and its aspect for the search (``_aspect``).
 
     Each atom takes only its own mark's pixels, so a neighbour reaching into its columns (digits that
     overlap without touching) stays out; where a cut parts touching digits, a light piece of stroke
@@ -773,7 +773,24 @@ def _segment_ink(line: _Line, atoms: list[_Atom], first: _Cut, last: _Cut) -> tu
     if boxed is None:
         return None
     cropped, x, y = boxed
-    return cropped, left + x, top + y
+    reach = PIECE_REACH * line.height
+    marks = [atom.mark for atom in atoms if not atom.optional]
+    small = [atom.owner for atom in atoms if atom.optional and any(atom.mark.gap(m) <= reach for m in marks)]
+    aspect = _aspect(np.where(np.isin(owners, small), 0.0, part)) if small else None
+    return cropped, left + x, top + y, cropped.shape[1] / cropped.shape[0] if aspect is None else aspect
+
+
+def _aspect(core: np.ndarray) -> float | None:
+    """The width over height of a segment's ink without the small pieces that may be its own (``core``);
+    ``None`` where that is none.
+
+    The prior against wide segments (``number.WIDE_SEGMENT``) is against two digits read as one; a piece
+    too low to be a digit (``MIN_MARK_HEIGHT``) within ``PIECE_REACH`` of the segment's digit-sized marks
+    cannot be the second, and a 5 whose bar was drawn apart and long was wide with it and read, surely,
+    as the 6 its body alone looks like (seed 0: "5" as 6, "905782879" as 903183879). A piece farther off
+    still counts: without that reach, a 9 joined to the dot on the next digit's 1 read as a 7 ("910")."""
+    boxed = _ink_box(core)
+    return None if boxed is None else boxed[0].shape[1] / boxed[0].shape[0]
 
 
 def _ink_box(part: np.ndarray) -> tuple[np.ndarray, int, int] | None:
@@ -830,9 +847,9 @@ def _cut_segments(
         ink = _segment_ink(line, pieces[start:end], left, right)
         if ink is None:
             continue
-        part, x, y = ink
+        part, x, y, aspect = ink
         box = _box(x, y, part.shape, scale)
-        segment = Segment(reading, start, end, box, part.shape[1] / part.shape[0], first.cut, left.crossed, a, b)
+        segment = Segment(reading, start, end, box, aspect, first.cut, left.crossed, a, b)
         found.append((segment, part))
     return found
 

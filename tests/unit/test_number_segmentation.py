@@ -67,6 +67,21 @@ def test_a_bar_drawn_apart_can_join_its_digit() -> None:
     assert any(s.end - s.start == 2 and s.box[0] < 62 < s.box[0] + s.box[2] for s in found.segments)
 
 
+def test_a_long_bar_drawn_apart_does_not_make_its_digit_wide() -> None:
+    """The prior against wide segments measures the digit's own ink: a long bar beside it cannot be a
+    second digit, while a dot far from it still widens it."""
+    gray = strokes_image()
+    cv2.line(gray, (56, 20), (84, 20), 0, 5)  # a long bar drawn apart from the first bar's top
+    cv2.circle(gray, (140, 22), 3, 0, -1)  # a dot near the third bar, far from the second
+    found = segment_gray(gray)
+    alone = {s.start: s.aspect for s in single_atoms(found)}
+    first, second, third = sorted(alone)[:3]  # the bar and the dot are atoms between them, never digits alone
+    joined = {s.start: s.aspect for s in found.segments if s.reading == 0 and s.end - s.start == 2}
+    assert (second, third) == (first + 2, second + 2)
+    assert joined[first] == pytest.approx(alone[first])
+    assert joined[second] > alone[second] + 0.2  # the second bar with the dot beyond it
+
+
 def test_comb_field_walls_are_erased() -> None:
     found = segment_gray(strokes_image(boxes=4))
     assert found.atoms == [4]
