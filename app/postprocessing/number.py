@@ -155,9 +155,10 @@ def _needless_cuts(found: NumberSegments, sureness: np.ndarray) -> np.ndarray:
 
 
 def read_number(found: NumberSegments, probabilities: np.ndarray, digit_scores: np.ndarray) -> NumberReading:
-    """The most probable number in ``found``, given the model's probabilities ``(k, 10)`` for its segments
-    and the judge's P(a segment is a digit at all) ``(k,)`` (ones without a judge): a segment's score is
-    its top probability times that, so non-digit marks and fragments lose by the same rule."""
+    """The most probable number in ``found``, given the model's probabilities ``(k, 10)`` for its inputs
+    and the judge's P(an input is a digit at all) ``(k,)`` (ones without a judge): a segment's score is
+    its input's top probability times that, so non-digit marks and fragments lose by the same rule."""
+    probabilities, digit_scores = probabilities[found.rows], digit_scores[found.rows]  # per segment
     top = probabilities.max(axis=1)
     widths = np.array([segment.aspect for segment in found.segments])
     cuts = np.array([segment.cut for segment in found.segments], dtype=float)

@@ -172,15 +172,20 @@ class Segment:
 
 @dataclass(frozen=True)
 class NumberSegments:
-    """Every candidate segment of every reading of the image, as model inputs ``(k, 28, 28)``.
+    """Every candidate segment of every reading of the image, and the model inputs ``(k, 28, 28)`` they make.
 
     ``atoms[r]`` is how many atoms reading ``r`` has; a segmentation of a reading is a chain of its
     segments from atom 0 to ``atoms[r]``, which always exists (each atom alone is a segment).
+    ``rows[i]`` is segment ``i``'s input: segments whose inputs are equal share one, so the model reads
+    each once. A comb's two insides (with and without ink darker than its lines) mostly give the same
+    boxes, and atoms with no ink left in a segment give its neighbour's: of 60 numbers a style (seed 0),
+    21% of a comb field's inputs were repeats, 1.5-3.8% of the other styles'.
     """
 
     inputs: np.ndarray
     segments: list[Segment]
     atoms: list[int]
+    rows: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -854,6 +859,21 @@ def _cut_segments(
     return found
 
 
+@dataclass
+class _Inputs:
+    """Distinct model inputs in the order first made, and each one's row (``NumberSegments.rows``)."""
+
+    images: list[np.ndarray] = dataclasses.field(default_factory=list)
+    numbers: dict[bytes, int] = dataclasses.field(default_factory=dict)
+
+    def add(self, image: np.ndarray) -> int:
+        """The row of ``image``: a new one unless an equal input was made before."""
+        row = self.numbers.setdefault(image.tobytes(), len(self.images))
+        if row == len(self.images):
+            self.images.append(image)
+        return row
+
+
 def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0), printed: bool = True) -> NumberSegments:
     """The candidate segments of a decoded grayscale image; ``to_upload``: its pixels' size in the upload's;
     ``printed``: whether printed lines and boxes may be under the writing (not on a transparent layer)."""
@@ -861,7 +881,8 @@ def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0), 
     scale = (to_upload[0] / work.scale, to_upload[1] / work.scale)
     score = polarity_score(work.gray)
     polarities = [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
-    inputs: list[np.ndarray] = []
+    inputs = _Inputs()
+    rows: list[int] = []
     segments: list[Segment] = []
     atoms: list[int] = []
     for dark_ink in polarities:
@@ -870,7 +891,7 @@ def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0), 
                 for inside in ink.insides:
                     stroke = stroke_width(inside > STROKE_LEVEL)
                     for cell, part, x, y in _cells(ink, inside):
-                        inputs.append(to_mnist(part, stroke))
+                        rows.append(inputs.add(to_mnist(part, stroke)))
                         segments.append(Segment(len(atoms), cell, cell + 1, _box(x, y, part.shape, scale), 0.0, 0.0))
                 atoms.append(len(ink.walls) - 1)
                 continue
@@ -887,12 +908,12 @@ def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0), 
                     if end == start + 1 and pieces[start].optional:
                         continue  # never a digit alone: the search may leave it out
                     for segment, part in _cut_segments(line, pieces, start, end, reading, scale):
-                        inputs.append(to_mnist(part, line.stroke))
+                        rows.append(inputs.add(to_mnist(part, line.stroke)))
                         segments.append(segment)
             atoms.append(len(pieces))
-    if not inputs:
+    if not rows:
         raise NoDigitFoundError("no digit found: the image is blank or has too little contrast")
-    return NumberSegments(np.stack(inputs), segments, atoms)
+    return NumberSegments(np.stack(inputs.images), segments, atoms, np.array(rows))
 
 
 def segment_image(data: bytes, max_pixels: int) -> NumberSegments:

@@ -102,7 +102,7 @@ def test_search_prefers_the_chain_whose_digits_read_surely() -> None:
     ]
     probabilities = np.full((4, 10), 0.01, np.float32)
     probabilities[[0, 1, 2, 3], [1, 7, 5, 3]] = [0.5, 0.5, 0.99, 0.99]
-    reading = read_number(NumberSegments(np.zeros((4, 28, 28)), segments, [3]), probabilities, np.ones(4))
+    reading = read_number(NumberSegments(np.zeros((4, 28, 28)), segments, [3], np.arange(4)), probabilities, np.ones(4))
     assert reading.text == "53"
     assert [d.box for d in reading.digits] == [(0, 0, 10, 10), (12, 0, 6, 10)]
     assert 0.0 < reading.confidence < 1.0
@@ -114,7 +114,7 @@ def test_search_drops_what_the_judge_says_is_no_digit() -> None:
     probabilities = np.full((2, 10), 0.01, np.float32)
     probabilities[[0, 1], [4, 9]] = 0.9
     reading = read_number(
-        NumberSegments(np.zeros((2, 28, 28)), segments, [1, 1]), probabilities, np.array([0.05, 0.95])
+        NumberSegments(np.zeros((2, 28, 28)), segments, [1, 1], np.arange(2)), probabilities, np.array([0.05, 0.95])
     )
     assert reading.text == "9"
 
@@ -141,7 +141,7 @@ def test_a_cut_through_more_strokes_costs_more() -> None:
     ]
     probabilities = np.full((4, 10), 0.01, np.float32)
     probabilities[[0, 1, 2, 3], [4, 7, 6, 1]] = 0.99
-    reading = read_number(NumberSegments(np.zeros((4, 28, 28)), segments, [3]), probabilities, np.ones(4))
+    reading = read_number(NumberSegments(np.zeros((4, 28, 28)), segments, [3], np.arange(4)), probabilities, np.ones(4))
     assert reading.text == "61"
 
 
@@ -184,7 +184,7 @@ def test_a_chain_parts_a_mark_with_one_cut() -> None:
     ]
     probabilities = np.full((4, 10), 0.01, np.float32)
     probabilities[[0, 1, 2, 3], [1, 4, 7, 9]] = [0.6, 0.99, 0.99, 0.5]
-    reading = read_number(NumberSegments(np.zeros((4, 28, 28)), segments, [2]), probabilities, np.ones(4))
+    reading = read_number(NumberSegments(np.zeros((4, 28, 28)), segments, [2], np.arange(4)), probabilities, np.ones(4))
     assert reading.text == "17"  # not "47", which would take the ink between the two cuts twice
 
 
@@ -214,6 +214,18 @@ def test_a_stroke_darker_than_the_combs_grey_line_it_runs_along_is_kept() -> Non
     cv2.line(gray, (150, 15), (190, 15), 0, 3)  # the top of the third digit drawn on the comb's top line
     found = segment_gray(gray)
     assert any(s.start == 2 and s.box[1] <= 16 for s in found.segments)
+
+
+def test_equal_inputs_are_made_once_and_shared() -> None:
+    """A comb read with and without the ink on its lines: its four equal bars twice, the third with its
+    top line once: eight candidates, two distinct inputs."""
+    gray = strokes_image(boxes=4)
+    cv2.line(gray, (150, 15), (190, 15), 0, 3)
+    found = segment_gray(gray)
+    assert len(found.segments) == 8
+    assert len(found.inputs) == 2
+    assert len({image.tobytes() for image in found.inputs}) == len(found.inputs)
+    assert sorted(set(found.rows.tolist())) == list(range(len(found.inputs)))
 
 
 def test_a_two_box_comb_beside_a_label_is_a_comb() -> None:
