@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from app.errors import NoDigitFoundError
-from app.preprocessing.decode import decode_grayscale
+from app.preprocessing.decode import LAYER_PAPER, decode_grayscale
 from app.preprocessing.marks import Marks, find_marks
 from app.preprocessing.normalize import to_mnist
 from app.preprocessing.paper import (
@@ -90,11 +90,14 @@ def _drawing_inks(gray: np.ndarray, paper: int, printed: bool, photo: bool | Non
     return without_print(drawn) if printed else [drawn]
 
 
-def _ink_readers(gray: np.ndarray, printed: bool) -> list[InkReader]:
-    """How to read a working-size image's ink: as a drawing on flat paper, else with each polarity worth trying."""
-    paper = flat_paper(gray)
+def _ink_readers(gray: np.ndarray, layer: bool) -> list[InkReader]:
+    """How to read a working-size image's ink: as a drawing on flat paper, else with each polarity worth trying.
+
+    A transparent ``layer``'s paper is known (``decode.LAYER_PAPER``) and nothing is printed on it.
+    """
+    paper = LAYER_PAPER if layer else flat_paper(gray)
     if paper is not None:  # the ink is whatever differs from the paper, either side
-        return [partial(_drawing_inks, paper=paper, printed=printed)]
+        return [partial(_drawing_inks, paper=paper, printed=not layer)]
     score = polarity_score(gray)
     polarities = [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
     return [partial(clean, dark_ink=dark_ink) for dark_ink in polarities]
@@ -159,15 +162,15 @@ def smooth_blocks(gray: np.ndarray) -> np.ndarray:
     return smooth
 
 
-def read_gray(gray: np.ndarray, printed: bool = True) -> DigitReading:
+def read_gray(gray: np.ndarray, layer: bool = False) -> DigitReading:
     """The candidates for a decoded uint8 grayscale image; ``NoDigitFoundError`` if it holds no ink.
 
-    ``printed``: whether printed lines and boxes may be under the writing (not on a transparent layer).
+    ``layer``: the image is a transparent layer flattened by ``decode`` (no paper to judge, nothing printed).
     """
     gray = smooth_blocks(gray)
     work = to_working_size(gray)
     inputs, marks = [], []
-    for read in _ink_readers(work.gray, printed):
+    for read in _ink_readers(work.gray, layer):
         for ink in read(work.gray):
             crop = _crop_marks(ink)
             if crop is None:
@@ -184,4 +187,4 @@ def read_gray(gray: np.ndarray, printed: bool = True) -> DigitReading:
 def read_image(data: bytes, max_pixels: int) -> DigitReading:
     """Image bytes of any format, size and polarity to the model inputs worth trying."""
     decoded = decode_grayscale(data, max_pixels)
-    return read_gray(decoded.gray, printed=not decoded.layer)
+    return read_gray(decoded.gray, layer=decoded.layer)

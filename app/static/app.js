@@ -19,9 +19,10 @@ let hasInk = false;
 let debounce = null;
 let lastPoint = null;
 
+// The pad is a transparent layer (the page's paper shows through): its PNG is strokes on transparency,
+// which the service reads as a drawing with nothing printed under it, cheaper and surer than a white page.
 function clearPad() {
-  context.fillStyle = "#fff";
-  context.fillRect(0, 0, pad.width, pad.height);
+  context.clearRect(0, 0, pad.width, pad.height);
   hasInk = false;
 }
 

@@ -81,15 +81,17 @@ def test_drawn_digit_is_predicted(page, digit: int) -> None:  # type: ignore[no-
 def test_clear_resets_the_canvas_and_the_result(page) -> None:  # type: ignore[no-untyped-def]
     draw(page, STROKES[7])
     playwright_api.expect(page.locator("#digit")).to_have_text("7")
+    corner = page.evaluate("() => document.getElementById('pad').getContext('2d').getImageData(0, 0, 1, 1).data[3]")
+    assert corner == 0  # the pad is a transparent layer: the service reads its strokes as a drawing
     page.get_by_role("button", name="Clear").click()
     playwright_api.expect(page.locator("#digit")).to_have_text("\u2013")  # the placeholder dash
     assert page.locator("#bars li").count() == 0
     ink = page.evaluate(
         "() => { const c = document.getElementById('pad');"
         " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-        " let dark = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128) dark++; return dark; }"
+        " let drawn = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) drawn++; return drawn; }"
     )
-    assert ink == 0
+    assert ink == 0  # nothing drawn on the pad's transparent layer
 
 
 def test_upload_of_a_real_digit_is_predicted_and_previewed(page, test_digits: MnistSplit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

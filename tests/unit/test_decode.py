@@ -52,6 +52,18 @@ def test_a_transparent_canvas_is_flattened_the_same_way() -> None:
     assert fast.layer  # drawn on a transparent layer: nothing printed under it
 
 
+def test_a_coloured_drawing_on_a_transparent_layer_is_full_strength_ink() -> None:
+    """On a layer, what is opaque is drawn whatever its colour: a yellow stroke is as dark as a black one."""
+    rgba = np.zeros((100, 100, 4), np.uint8)
+    rgba[30:70, 45:55] = (255, 230, 0, 255)  # yellow, its luminance (211) nearer white than black
+    rgba[30:70, 55] = (255, 230, 0, 128)  # its anti-aliased edge, half opaque
+    decoded = decode.decode_grayscale(encode_image(rgba), MAX_PIXELS)
+    assert decoded.layer
+    assert decoded.gray[50, 50] == 0  # full-strength dark ink
+    assert decoded.gray[50, 55] == 127  # half-strength
+    assert decoded.gray[0, 0] == decode.LAYER_PAPER
+
+
 def test_an_image_mostly_opaque_is_no_transparent_layer() -> None:
     """A scan or photo with a transparent corner (a cut-out, a rounded frame) may show printed lines."""
     rgba = page(100, 100, 4)
