@@ -144,9 +144,21 @@ class Working:
     scale: float
 
 
-def to_working_size(gray: np.ndarray, area: int = WORK_AREA) -> Working:
-    """Shrink by area averaging to about ``area`` pixels (which also averages noise away); enlarge tiny images."""
+def to_working_size(gray: np.ndarray, area: int = WORK_AREA, whole_blocks: bool = False) -> Working:
+    """Shrink by area averaging to about ``area`` pixels (which also averages noise away); enlarge tiny images.
+
+    ``whole_blocks``: shrink by the whole factor nearest instead (a 280x280 canvas to 140x140 in 5 us,
+    against 60 to 160x160), for a drawing with nothing printed on it. Where lines may be printed, the
+    scale decides what is a line: at 140 px, the page's mouse-drawn 7 lost its bar as a printed line.
+    """
     height, width = gray.shape
+    if whole_blocks and min(height, width) >= MIN_WORK_SIDE:
+        factor = round(np.sqrt(height * width / area))
+        if factor < 2:
+            return Working(gray, 1.0)
+        height, width = height // factor, width // factor
+        blocks = gray[: height * factor, : width * factor]
+        return Working(cv2.resize(blocks, (width, height), interpolation=cv2.INTER_AREA), 1.0 / factor)
     if min(height, width) < MIN_WORK_SIDE:
         # Whole-pixel enlargement: shrinking it back into MNIST's box then restores the pixels exactly.
         factor = max(1, min(-(-MIN_WORK_SIDE // min(height, width)), 4 * MIN_WORK_SIDE // max(height, width)))

@@ -168,7 +168,7 @@ def read_gray(gray: np.ndarray, layer: bool = False) -> DigitReading:
     ``layer``: the image is a transparent layer flattened by ``decode`` (no paper to judge, nothing printed).
     """
     gray = smooth_blocks(gray)
-    work = to_working_size(gray)
+    work = to_working_size(gray, whole_blocks=layer)
     inputs, marks = [], []
     for read in _ink_readers(work.gray, layer):
         for ink in read(work.gray):

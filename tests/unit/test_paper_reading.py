@@ -374,3 +374,15 @@ def test_area_shrink_averages_as_opencv_does_by_area() -> None:
     halved = seven(320, 6)  # a whole factor: OpenCV's own average, exactly
     exact = cv2.resize(halved, (160, 160), interpolation=cv2.INTER_AREA)
     assert np.array_equal(paper.area_shrink(halved, (160, 160)), exact)
+
+
+def test_a_drawing_with_nothing_printed_is_shrunk_by_whole_blocks() -> None:
+    """A transparent layer's drawing is halved exactly (OpenCV's fast path), not averaged to 160x160."""
+    page = seven(280, 20)
+    work = paper.to_working_size(page, whole_blocks=True)
+    assert work.scale == 0.5
+    assert np.array_equal(work.gray, cv2.resize(page, (140, 140), interpolation=cv2.INTER_AREA))
+    assert paper.to_working_size(page).gray.shape == (160, 160)  # a page that may hold printed lines
+    odd = paper.to_working_size(seven(301, 20)[:, :283], whole_blocks=True)  # the last row and column left out
+    assert odd.gray.shape == (150, 141)
+    assert odd.scale == 0.5
