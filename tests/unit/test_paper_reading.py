@@ -386,3 +386,15 @@ def test_a_drawing_with_nothing_printed_is_shrunk_by_whole_blocks() -> None:
     odd = paper.to_working_size(seven(301, 20)[:, :283], whole_blocks=True)  # the last row and column left out
     assert odd.gray.shape == (150, 141)
     assert odd.scale == 0.5
+
+
+def test_a_double_boxs_two_sides_with_a_bold_stroke_between_are_each_a_side() -> None:
+    page = np.full((160, 160), PAPER, np.uint8)
+    cv2.rectangle(page, (15, 10), (145, 150), 40, 2)  # a double box: its outer line
+    cv2.rectangle(page, (24, 19), (136, 141), 40, 1)  # and its inner one, 8 pixels in
+    cv2.line(page, (90, 30), (75, 130), INK, 8)  # a 1 in it
+    cv2.line(page, (21, 40), (21, 80), INK, 16)  # a bold stroke over both left sides, between them
+    ink = ink_of(page)
+    unframed = paper.remove_frames(ink)
+    assert float(unframed[:, 132:150].max()) < 0.2  # the right sides: gone, the box found
+    assert (unframed[40:120, 70:100] > 0.5).sum() > 400  # the 1: kept
