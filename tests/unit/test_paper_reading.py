@@ -398,3 +398,13 @@ def test_a_double_boxs_two_sides_with_a_bold_stroke_between_are_each_a_side() ->
     unframed = paper.remove_frames(ink)
     assert float(unframed[:, 132:150].max()) < 0.2  # the right sides: gone, the box found
     assert (unframed[40:120, 70:100] > 0.5).sum() > 400  # the 1: kept
+
+
+def test_an_open_fields_tick_crossed_by_the_writing_is_still_a_tick() -> None:
+    page = field_page(tick=20)
+    cv2.line(page, (70, 95), (100, 60), INK, 4)  # a stroke crossing the left tick and rising on from it
+    ink = ink_of(page)
+    unfielded = paper.remove_frames(ink)
+    assert float(unfielded[100:110, 100:].max()) < 0.2  # the line: gone
+    assert float(unfielded[:, :60].max()) < 0.2  # the label: gone
+    assert (unfielded[20:90, 95:150] > 0.5).sum() > 150  # the 2: kept
