@@ -706,11 +706,14 @@ def _strokes_along(body: np.ndarray, path: np.ndarray) -> int:
     """How many strokes a path down ``body`` (stroke pixels) crosses: its runs of stroke.
 
     A step sideways is taken along the row the path leaves: a diagonal step passes between two pixels,
-    and where both are stroke the path cuts the stroke."""
+    and where both are stroke the path cuts the stroke. The pixels passed, paper before them, are
+    interleaved into one array and its rises counted, rather than stacked (``np.stack``) and differenced
+    (``np.diff``): ``_line`` 1.04 -> 0.83 ms a touching number (60 numbers, seed 0, thread CPU, best of 5)."""
     rows = np.arange(len(path))
-    beside = np.append(body[rows[:-1], path[1:]], False)
-    stroke = np.stack((body[rows, path], beside), axis=1).ravel()
-    return int(np.count_nonzero(np.diff(stroke.astype(np.int8), prepend=0) == 1))
+    passed = np.zeros(2 * len(path) + 1, dtype=bool)  # paper, then each row's pixel and the step beside it
+    passed[1::2] = body[rows, path]
+    passed[2:-1:2] = body[rows[:-1], path[1:]]
+    return int(np.count_nonzero(passed[1:] & ~passed[:-1]))
 
 
 def _drop(body: list[list[bool]], column: int, reach: int) -> np.ndarray:
