@@ -626,7 +626,9 @@ def _line(ink: np.ndarray) -> _Line | None:
     owner_of[0] = 0
     for number, mark in enumerate([*small, *digits], start=1):
         owner_of[list(mark.labels)] = number
-    owners = owner_of[found.labels]  # one lookup, not an np.isin over the image per mark and segment
+    # one lookup, not an np.isin over the image per mark and segment; np.take, not indexing: 91 -> 54 us a
+    # canvas number (60, seed 0, best of 5)
+    owners = np.take(owner_of, found.labels)
     atoms = [
         _Atom(mark, mark.x, mark.x + mark.width, 0.0, *_ends(mark), optional=True, owner=number)
         for number, mark in enumerate(small, start=1)
