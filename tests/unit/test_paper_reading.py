@@ -408,3 +408,17 @@ def test_an_open_fields_tick_crossed_by_the_writing_is_still_a_tick() -> None:
     assert float(unfielded[100:110, 100:].max()) < 0.2  # the line: gone
     assert float(unfielded[:, :60].max()) < 0.2  # the label: gone
     assert (unfielded[20:90, 95:150] > 0.5).sum() > 150  # the 2: kept
+
+
+def test_a_box_cut_by_the_images_top_edge_is_still_a_frame() -> None:
+    page = np.full((60, 40), PAPER, np.uint8)
+    cv2.rectangle(page, (6, -3), (33, 50), 60, 7)  # its top side on the image's edge, cut through
+    cv2.line(page, (20, 14), (19, 40), INK, 3)  # a 1 inside
+    ink = ink_of(page)
+    mask = (ink > paper.LINE_LEVEL).astype(np.uint8)
+    # the top side, as thick as half a line's length, lets the opening through down every column:
+    # one band of horizontal runs holds both the top and the bottom side
+    assert len(paper.find_lines(mask, paper.FRAME_SPAN, paper.FRAME_MIN_LENGTH, only=True)) == 1
+    unframed = paper.remove_frames(ink)
+    assert (unframed[8:45, :10] > 0.2).sum() < 5  # the box's left side: gone
+    assert (unframed[18:36, 16:23] > 0.5).sum() > 20  # the 1: kept
