@@ -206,12 +206,17 @@ def _png(image: Image.Image, data: bytes, side: int) -> Decoded | None:
     if decoded.dtype == np.uint16:
         decoded = _high_byte(decoded)
     factor = max(decoded.shape[:2]) // side
-    if factor >= 2:  # whole blocks only: OpenCV's fast path for area averaging
-        height, width = decoded.shape[0] // factor, decoded.shape[1] // factor
-        decoded = cv2.resize(
-            decoded[: height * factor, : width * factor], (width, height), interpolation=cv2.INTER_AREA
-        )
-    return _png_gray(decoded)
+    return _png_gray(by_whole_blocks(decoded, factor) if factor >= 2 else decoded)
+
+
+def by_whole_blocks(pixels: np.ndarray, factor: int) -> np.ndarray:
+    """``pixels`` averaged over ``factor`` x ``factor`` blocks, the last rows and columns that fill no block
+    left out: OpenCV's fast path for area averaging (280x280 to 140x140 in 5 us, to 160x160 in 135)."""
+    height, width = pixels.shape[0] // factor, pixels.shape[1] // factor
+    shrunk: np.ndarray = cv2.resize(
+        pixels[: height * factor, : width * factor], (width, height), interpolation=cv2.INTER_AREA
+    )
+    return shrunk
 
 
 def _png_gray(pixels: np.ndarray) -> Decoded:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from app.preprocessing.decode import by_whole_blocks
 from app.preprocessing.marks import find_marks
 from app.preprocessing.normalize import stroke_width
 
@@ -154,11 +155,7 @@ def to_working_size(gray: np.ndarray, area: int = WORK_AREA, whole_blocks: bool 
     height, width = gray.shape
     if whole_blocks and min(height, width) >= MIN_WORK_SIDE:
         factor = round(np.sqrt(height * width / area))
-        if factor < 2:
-            return Working(gray, 1.0)
-        height, width = height // factor, width // factor
-        blocks = gray[: height * factor, : width * factor]
-        return Working(cv2.resize(blocks, (width, height), interpolation=cv2.INTER_AREA), 1.0 / factor)
+        return Working(by_whole_blocks(gray, factor), 1.0 / factor) if factor >= 2 else Working(gray, 1.0)
     if min(height, width) < MIN_WORK_SIDE:
         # Whole-pixel enlargement: shrinking it back into MNIST's box then restores the pixels exactly.
         factor = max(1, min(-(-MIN_WORK_SIDE // min(height, width)), 4 * MIN_WORK_SIDE // max(height, width)))
