@@ -35,12 +35,11 @@ from app.preprocessing.paper import (
     LINE_LEVEL,
     LINE_MAX_THICKNESS,
     LINE_SPAN,
-    POLARITY_SURE,
     Line,
     cut_noise,
     find_lines,
     ink_map,
-    polarity_score,
+    ink_sides,
     to_working_size,
     without_print,
 )
@@ -901,19 +900,19 @@ class _Inputs:
         return row
 
 
-def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0), printed: bool = True) -> NumberSegments:
+def segment_gray(gray: np.ndarray, to_upload: tuple[float, float] = (1.0, 1.0), layer: bool = False) -> NumberSegments:
     """The candidate segments of a decoded grayscale image; ``to_upload``: its pixels' size in the upload's;
-    ``printed``: whether printed lines and boxes may be under the writing (not on a transparent layer)."""
+    ``layer``: the image is a transparent layer flattened by ``decode`` (dark ink, nothing printed), as in
+    ``pipeline.read_gray``."""
     work = to_working_size(gray, NUMBER_AREA)
     scale = (to_upload[0] / work.scale, to_upload[1] / work.scale)
-    score = polarity_score(work.gray)
-    polarities = [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
+    polarities = [True] if layer else ink_sides(work.gray)
     inputs = _Inputs()
     rows: list[int] = []
     segments: list[Segment] = []
     atoms: list[int] = []
     for dark_ink in polarities:
-        for ink in _readings(work.gray, dark_ink, printed):
+        for ink in _readings(work.gray, dark_ink, printed=not layer):
             if isinstance(ink, _Comb):
                 for inside in ink.insides:
                     stroke = stroke_width(inside > STROKE_LEVEL)
@@ -947,4 +946,4 @@ def segment_image(data: bytes, max_pixels: int) -> NumberSegments:
     """Image bytes of any format, size and polarity to the candidate segments of the number they show."""
     decoded, size = decode_upright(data, max_pixels)
     gray = decoded.gray
-    return segment_gray(gray, (size[0] / gray.shape[1], size[1] / gray.shape[0]), printed=not decoded.layer)
+    return segment_gray(gray, (size[0] / gray.shape[1], size[1] / gray.shape[0]), layer=decoded.layer)

@@ -286,6 +286,13 @@ def polarity_score(gray: np.ndarray) -> float:
     return score
 
 
+def ink_sides(gray: np.ndarray) -> list[bool]:
+    """Which sides of the grey scale to read as ink (``True``: darker than the paper): the side
+    ``polarity_score`` is sure of, or both, surer first, where it is not (``POLARITY_SURE``)."""
+    score = polarity_score(gray)
+    return [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
+
+
 def _on_a_desk(thumbnail: np.ndarray) -> bool:
     """True when the thumbnail's middle is ``DESK_STEP`` lighter than its border: a page on a dark desk.
 

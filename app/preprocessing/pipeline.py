@@ -20,12 +20,11 @@ from app.preprocessing.decode import LAYER_PAPER, decode_grayscale
 from app.preprocessing.marks import Marks, find_marks
 from app.preprocessing.normalize import to_mnist
 from app.preprocessing.paper import (
-    POLARITY_SURE,
     Working,
     clean,
     drawing_ink,
     flat_paper,
-    polarity_score,
+    ink_sides,
     to_working_size,
     without_print,
 )
@@ -98,9 +97,7 @@ def _ink_readers(gray: np.ndarray, layer: bool) -> list[InkReader]:
     paper = LAYER_PAPER if layer else flat_paper(gray)
     if paper is not None:  # the ink is whatever differs from the paper, either side
         return [partial(_drawing_inks, paper=paper, printed=not layer)]
-    score = polarity_score(gray)
-    polarities = [score >= 0] if abs(score) > POLARITY_SURE else [score >= 0, score < 0]
-    return [partial(clean, dark_ink=dark_ink) for dark_ink in polarities]
+    return [partial(clean, dark_ink=dark_ink) for dark_ink in ink_sides(gray)]
 
 
 def _refined(gray: np.ndarray, work: Working, crop: _Crop, read: InkReader) -> _Crop:

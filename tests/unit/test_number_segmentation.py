@@ -298,3 +298,21 @@ def test_a_comb_with_digits_as_tall_as_its_walls_keeps_its_pitch() -> None:
     found = segment_gray(gray)
     assert found.atoms == [6]
     assert cells_read(found) == set(range(6))
+
+
+def test_a_number_drawn_on_a_transparent_layer_is_read_as_dark_ink_without_judging_polarity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Decoding makes a layer dark ink on white (``decode.LAYER_PAPER``): one reading, no polarity to judge."""
+    rgba = np.zeros((100, 300, 4), np.uint8)  # transparent, its hidden colour black
+    rgba[..., 3] = 255 - strokes_image()  # the four bars drawn opaque
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG")
+
+    def unwanted(gray: np.ndarray) -> list[bool]:
+        raise AssertionError("a layer's polarity was judged")
+
+    monkeypatch.setattr("app.preprocessing.number.ink_sides", unwanted)
+    found = segment_image(buffer.getvalue(), 10**7)
+    assert found.atoms == [4]  # one reading, its four bars
+    assert len(single_atoms(found)) == 4
