@@ -33,6 +33,10 @@ WORK_AREA = 160 * 160
 """Pixels the cleaning works on: a digit filling the image keeps ~5x MNIST's resolution."""
 MIN_WORK_SIDE = 28
 """Smaller scans (8-27 px) are enlarged to MNIST's own size, so strokes and paper each span pixels."""
+MAX_WORK_ASPECT = 16
+"""The working image's longer side is at most this many times the side of a square of its area: a
+sliver (2 x 8,000,000 pixels) is shrunk along its length too, where its short side alone would
+have kept it whole and every later step's kernels (sized by the longer side) asked for terabytes."""
 POLARITY_SIDE = 48
 """The polarity cues are computed on a thumbnail this size: they need only the coarse picture."""
 THIN_SIDE = 3
@@ -153,6 +157,11 @@ def to_working_size(gray: np.ndarray, area: int = WORK_AREA, whole_blocks: bool 
     scale decides what is a line: at 140 px, the page's mouse-drawn 7 lost its bar as a printed line.
     """
     height, width = gray.shape
+    longest = MAX_WORK_ASPECT * np.sqrt(area)
+    if max(height, width) > longest:
+        scale = float(longest / max(height, width))
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        return Working(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), scale)
     if whole_blocks and min(height, width) >= MIN_WORK_SIDE:
         factor = round(np.sqrt(height * width / area))
         return Working(by_whole_blocks(gray, factor), 1.0 / factor) if factor >= 2 else Working(gray, 1.0)

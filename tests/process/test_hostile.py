@@ -34,6 +34,17 @@ def truncated(fmt: str) -> bytes:
     return data[: len(data) // 2]
 
 
+def sliver(height: int, width: int, mode: str = "L") -> bytes:
+    """A PNG far longer than wide, with dark stripes across it: 862 bytes crashed the decoder with a 500."""
+    pixels = np.full((height, width), 255, np.uint8)
+    pixels[::50] = pixels[:, ::50] = 0
+    if mode == "LA":  # the stripes drawn on a transparent layer (too thin to stay opaque when it is reduced)
+        pixels = np.dstack([pixels, 255 - pixels])
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, mode).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 JSON = "application/json"
 # (name, method, path, body, content type, expected status, words the error must contain)
 BATTERY: list[tuple[str, str, str, bytes, str, int, str]] = [
@@ -47,6 +58,9 @@ BATTERY: list[tuple[str, str, str, bytes, str, int, str]] = [
     ("pdf as image", "POST", "/predict", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj\n", "image/png", 415, "PDF"),
     ("zero bytes", "POST", "/predict", b"", "image/png", 400, "empty"),
     ("one pixel", "POST", "/predict", encode_image(np.full((1, 1), 255, np.uint8)), "image/png", 422, "no digit"),
+    ("sliver 2x200000", "POST", "/predict", sliver(2, 200_000), "image/png", 422, "no digit"),
+    ("sliver 200000x3 on a layer", "POST", "/predict", sliver(200_000, 3, "LA"), "image/png", 422, "transparent"),
+    ("number: sliver 1x300000", "POST", "/predict/number", sliver(1, 300_000), "image/png", 422, "no digit"),
     ("nan", "POST", "/predict", b'{"pixels": [NaN]}', JSON, 400, "NaN"),
     ("infinity", "POST", "/predict", b'{"pixels": [Infinity, 1]}', JSON, 400, "Infinity"),
     ("deep nesting", "POST", "/predict", b'{"pixels": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", JSON, 400, "JSON"),

@@ -122,6 +122,12 @@ def test_a_large_png_is_reduced_by_whole_blocks() -> None:
     assert np.abs(fast.astype(int) - pillow_only(data)[: 700 // 3, : 905 // 3]).mean() < 1.0
 
 
+def test_a_sliver_thinner_than_a_block_keeps_a_row() -> None:
+    """2 x 200,000 pixels: the whole-block factor (hundreds) had left no row, and OpenCV failed (a 500)."""
+    assert decode.decode_grayscale(encode_image(page(2, 200_000)), MAX_PIXELS).gray.shape == (1, 100_000)
+    assert decode.by_whole_blocks(page(3, 10), 5).shape == (1, 3)
+
+
 def test_a_png_with_exif_is_left_to_pillow_which_turns_it_upright() -> None:
     image = Image.fromarray(page(40, 60))
     exif = Image.Exif()

@@ -388,6 +388,14 @@ def test_a_drawing_with_nothing_printed_is_shrunk_by_whole_blocks() -> None:
     assert odd.scale == 0.5
 
 
+def test_a_sliver_is_shrunk_along_its_length_too() -> None:
+    """Its short side alone had kept 1 x 100,000 pixels whole, and the paper's kernels asked for terabytes."""
+    for shape, whole_blocks in (((1, 100_000), False), ((100_000, 3), True)):
+        work = paper.to_working_size(np.full(shape, PAPER, np.uint8), whole_blocks=whole_blocks)
+        assert max(work.gray.shape) == paper.MAX_WORK_ASPECT * 160
+        assert min(work.gray.shape) == 1
+
+
 def test_a_double_boxs_two_sides_with_a_bold_stroke_between_are_each_a_side() -> None:
     page = np.full((160, 160), PAPER, np.uint8)
     cv2.rectangle(page, (15, 10), (145, 150), 40, 2)  # a double box: its outer line
