@@ -185,15 +185,18 @@ def _without_lines(pieces: list[Mark]) -> list[Mark]:
     """
     if len(pieces) < 2:
         return pieces
+    # The tallest other piece and the others' mass from two maxima and one sum, not from the others
+    # each time: a page of 6,000 specks (a dense grid) took 15 s that way, in this loop alone.
+    first, second = sorted(range(len(pieces)), key=lambda i: pieces[i].height)[-1:-3:-1]
+    total = sum(piece.mass for piece in pieces)
     kept = []
-    for piece in pieces:
-        others = [other for other in pieces if other is not piece]
-        tallest = max(other.height for other in others)
+    for index, piece in enumerate(pieces):
+        tallest = pieces[second if index == first else first].height
         line = (
             piece.width >= LINE_ASPECT * piece.height
             and piece.width >= LINE_LENGTH * tallest
             and tallest >= LINE_BESIDE * piece.height
-            and sum(other.mass for other in others) >= LINE_COMPANY * piece.mass
+            and total - piece.mass >= LINE_COMPANY * piece.mass
         )
         if not line:
             kept.append(piece)
