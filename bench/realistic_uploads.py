@@ -25,6 +25,7 @@ from app.inference.model import Model
 from app.inference.predictor import Predictor, Scores
 from app.inference.runtimes import model_input
 from app.postprocessing.choose import Chosen, choose
+from app.postprocessing.verdict import flagged
 from app.preprocessing.candidates import Candidates
 from app.preprocessing.pipeline import DigitReading, read_image
 from bench.sampling import chosen, sampling_inputs, sampling_parser
@@ -44,7 +45,7 @@ def read_or_blank(data: bytes, max_pixels: int) -> DigitReading:
     try:
         return read_image(data, max_pixels)
     except NoDigitFoundError:
-        return DigitReading(np.zeros((1, FIELD_SIDE, FIELD_SIDE), np.float32), (0,))
+        return DigitReading(np.zeros((1, FIELD_SIDE, FIELD_SIDE), np.float32), (0,), (False,))
 
 
 def predict_all(model: Model, digits: np.ndarray, size: int) -> np.ndarray:
@@ -88,11 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         seconds = (time.process_time() - started) / len(uploads)
         naive = predict_all(model, np.stack([naive_preprocess(u) for u in uploads]), batch)[:, :NUM_CLASSES]
         labels = test.labels[picks]
-        flagged = (ours.digit_score < threshold) | (ours.marks > 1)
-        right = float(((ours.probabilities.argmax(1) == labels) & ~flagged).mean())
+        flags = flagged(ours, threshold)
+        right = float(((ours.probabilities.argmax(1) == labels) & ~flags).mean())
         rates.append(right)
         print(
-            f"{kind:<16}{right:>8.1%}{flagged.mean():>9.1%}{(naive.argmax(1) == labels).mean():>8.1%}"
+            f"{kind:<16}{right:>8.1%}{flags.mean():>9.1%}{(naive.argmax(1) == labels).mean():>8.1%}"
             f"{seconds * 1000:>7.2f}",
             flush=True,
         )
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'not digits':<16}{'flagged':>8}")
     for kind, uploads in _non_digits(test, args.per_kind, rng).items():
         ours = _scores(model, uploads, settings.max_image_pixels, batch)
-        print(f"{kind:<16}{((ours.digit_score < threshold) | (ours.marks > 1)).mean():>8.1%}", flush=True)
+        print(f"{kind:<16}{flagged(ours, threshold).mean():>8.1%}", flush=True)
     return 0
 
 

@@ -12,20 +12,25 @@ from app.preprocessing.candidates import Candidates
 
 @dataclass(frozen=True)
 class Chosen:
-    """Per digit: the kept input's row in ``Candidates.inputs``, its scores and its image's marks."""
+    """Per digit: the kept input's row in ``Candidates.inputs``, its scores, its image's marks and whether
+    its mark has a dot under it."""
 
     rows: np.ndarray
     probabilities: np.ndarray
     digit_score: np.ndarray
     marks: np.ndarray
+    dotted: np.ndarray
 
 
 def choose(candidates: Candidates, scores: Scores) -> Chosen:
     """Each digit's candidate with the highest top probability times digit score, in request order."""
     if len(candidates.owner) == candidates.count:  # one input per digit: JSON, and most images
-        return Chosen(np.arange(candidates.count), scores.probabilities, scores.digit_score, candidates.marks)
+        rows = np.arange(candidates.count)
+        return Chosen(rows, scores.probabilities, scores.digit_score, candidates.marks, candidates.dotted)
     sureness = scores.probabilities.max(axis=1) * scores.digit_score
     order = np.lexsort((-sureness, candidates.owner))
     _, first = np.unique(candidates.owner[order], return_index=True)
     rows = order[first]
-    return Chosen(rows, scores.probabilities[rows], scores.digit_score[rows], candidates.marks[rows])
+    return Chosen(
+        rows, scores.probabilities[rows], scores.digit_score[rows], candidates.marks[rows], candidates.dotted[rows]
+    )

@@ -43,10 +43,12 @@ FRINGE = np.ones((3, 3), np.uint8)
 
 @dataclass(frozen=True)
 class DigitReading:
-    """Model inputs for one image, ``(k, 28, 28)`` float32 in 0-1, and each one's count of digit-sized marks."""
+    """Model inputs for one image, ``(k, 28, 28)`` float32 in 0-1, each one's count of digit-sized marks,
+    and whether its mark has a dot apart under it (``Marks.dotted``: a "!" or a "?", not a digit)."""
 
     inputs: np.ndarray
     marks: tuple[int, ...]
+    dotted: tuple[bool, ...]
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class _Crop:
     left: int
     right: int
     marks: int
+    dotted: bool
 
 
 def _crop_marks(ink: np.ndarray) -> _Crop | None:
@@ -73,7 +76,7 @@ def _crop_marks(ink: np.ndarray) -> _Crop | None:
     left, top, width, height = cv2.boundingRect(cv2.bitwise_and(near, (ink != 0).view(np.uint8)))
     box = (slice(top, top + height), slice(left, left + width))
     cropped = cv2.copyTo(ink[box], near[box], np.zeros((height, width), dtype=ink.dtype))
-    return _Crop(cropped, top, top + height, left, left + width, found.digit_count())
+    return _Crop(cropped, top, top + height, left, left + width, found.digit_count(), found.dotted())
 
 
 InkReader = Callable[..., list[np.ndarray]]
@@ -166,7 +169,7 @@ def read_gray(gray: np.ndarray, layer: bool = False) -> DigitReading:
     """
     gray = smooth_blocks(gray)
     work = to_working_size(gray, whole_blocks=layer)
-    inputs, marks = [], []
+    inputs, marks, dotted = [], [], []
     for read in _ink_readers(work.gray, layer):
         for ink in read(work.gray):
             crop = _crop_marks(ink)
@@ -176,9 +179,10 @@ def read_gray(gray: np.ndarray, layer: bool = False) -> DigitReading:
                 crop = _refined(gray, work, crop, read)
             inputs.append(to_mnist(crop.ink))
             marks.append(crop.marks)
+            dotted.append(crop.dotted)
     if not inputs:
         raise NoDigitFoundError("no digit found: the image is blank or has too little contrast")
-    return DigitReading(np.stack(inputs), tuple(marks))
+    return DigitReading(np.stack(inputs), tuple(marks), tuple(dotted))
 
 
 def read_image(data: bytes, max_pixels: int) -> DigitReading:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
+import cv2
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -171,6 +172,20 @@ def test_explain_returns_the_input_the_model_saw(client: TestClient, test_digits
     assert seen[0, 0] == 0  # white digit on black, as MNIST
     assert seen.max() == 255
     assert explained["digit"] == plain["digit"] == test_digits.labels[0]
+
+
+def test_a_bar_with_a_dot_under_it_is_not_a_digit(client: TestClient) -> None:
+    """A "!" is not a 1: its point, apart under the bar, says so (``Marks.dotted``)."""
+    page = np.full((200, 160), 255, np.uint8)
+    cv2.line(page, (80, 30), (76, 130), 0, 9)
+    one = client.post("/predict", files={"file": ("one.png", encode_image(page), "image/png")}).json()
+    assert (one["digit"], one["is_digit"]) == (1, True)
+    cv2.circle(page, (76, 154), 7, 0, -1)
+    bang = client.post("/predict", files={"file": ("bang.png", encode_image(page), "image/png")}).json()
+    assert (bang["is_digit"], bang["reason"]) == (False, "not_a_digit")
+    assert bang["confidence"] < 0.1
+    batch = client.post("/predict/batch", files=[("files", ("bang.png", encode_image(page), "image/png"))]).json()
+    assert batch["predictions"][0]["is_digit"] is False
 
 
 def test_several_digits_in_one_image_point_to_the_number_reader(client: TestClient, test_digits: MnistSplit) -> None:

@@ -122,6 +122,29 @@ def test_pieces_of_one_digit_are_one_mark_and_two_digits_are_two() -> None:
     assert len(marks.digit_sized()) == 2
 
 
+def exclamation(dot: tuple[int, int] | None, radius: int = 5) -> np.ndarray:
+    """A "!": a bar 100 px tall and, at ``dot`` (centre), its point."""
+    page = np.full((240, 160), PAPER, np.uint8)
+    cv2.line(page, (80, 30), (78, 130), INK, 7)
+    if dot is not None:
+        cv2.circle(page, dot, radius, INK, -1)
+    return page
+
+
+def test_a_dot_apart_under_the_mark_is_a_symbols_point() -> None:
+    assert find_marks(ink_of(exclamation((78, 152)))).dotted()  # a "!"
+    assert not find_marks(ink_of(exclamation(None))).dotted()  # a 1
+    assert not find_marks(ink_of(exclamation((80, 12)))).dotted()  # a dot above: an "i", whose shape the judge sees
+    assert not find_marks(ink_of(exclamation((78, 222), 4))).dotted()  # a speck too far under it
+    assert not find_marks(ink_of(exclamation((140, 152)))).dotted()  # beside it, not under it
+    assert read_gray(exclamation((78, 152))).dotted == (True,)
+    page = np.full((200, 200), PAPER, np.uint8)  # a 5 whose bar was drawn apart: not a dot
+    cv2.line(page, (70, 30), (120, 30), INK, 7)
+    cv2.line(page, (72, 32), (70, 90), INK, 7)
+    cv2.ellipse(page, (95, 125), (35, 38), 0, 200, 520, INK, 7)
+    assert not find_marks(ink_of(page)).dotted()
+
+
 def test_a_0_drawn_in_two_strokes_that_share_their_boxes_is_one_digit_not_several() -> None:
     page = np.full((200, 200), PAPER, np.uint8)
     cv2.ellipse(page, (80, 100), (40, 50), 0, 70, 290, INK, 5)  # the left stroke, a wide "C"
