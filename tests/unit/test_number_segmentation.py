@@ -316,3 +316,21 @@ def test_a_number_drawn_on_a_transparent_layer_is_read_as_dark_ink_without_judgi
     found = segment_image(buffer.getvalue(), 10**7)
     assert found.atoms == [4]  # one reading, its four bars
     assert len(single_atoms(found)) == 4
+
+
+def test_a_comb_whose_line_a_digit_writes_over_past_its_end_is_a_comb() -> None:
+    """The first digit's top stroke runs along the top line and 14 pixels past the first wall (x 20): that
+    line is found longer than the comb, the bottom one still stops at the wall. Its fifth box is empty: a
+    comb's reading has an atom per box, the line's reading one per bar."""
+    gray = strokes_image(width=340, boxes=5)
+    cv2.line(gray, (6, 15), (45, 15), 0, 3)
+    found = segment_gray(gray)
+    assert found.atoms == [5]
+    assert cells_read(found) == {0, 1, 2, 3}
+
+
+def test_a_pair_of_lines_both_running_past_the_walls_is_no_comb() -> None:
+    """Both lines run 15 pixels past the last wall (x 320), as a page's rulings would: no comb's lines."""
+    gray = strokes_image(width=340, boxes=5)
+    gray[15, 321:336] = gray[85, 321:336] = 120
+    assert 5 not in segment_gray(gray).atoms
