@@ -139,6 +139,14 @@ DARKER_THAN_LINE = 0.2
 """A comb's pixel this much darker (in ink strength) than its printed lines' median is a stroke over them.
 Reading each box also with those kept, with ``WEAK_WALL_SPAN`` and ``CELL_TALL_SHARE`` (at 0.45): comb
 fields 74.5 -> 78.5% (seed 0), 71.3 -> 78.3% (seed 1 of 300); 0.1 read 79.0% (seed 0)."""
+RULE_STROKE_REACH = 2
+"""An erased top or bottom line's pixels within this many rows (working pixels) of a stroke beside it, in the
+same column, are kept (``_along``): what the erased band takes of a stroke running along it is its edge, the
+band's dilation by ``FRINGE`` and the line's anti-aliased row, about two rows. Half the line's thickness
+(as before) grew a bar of printed line over every stroke that only touched a bold line, a 6's tip or a 9's
+loop ("963" read as 923, "2809100" as 2808100): comb fields 82.5 -> 83.5% (seed 0), 83.0 -> 83.5% (seed 1),
+82.5 -> 85.0% (seed 2); one row: 83.0, 83.0 and 84.5%. Half the thickness had taken comb fields 71.5 ->
+72.0% (seed 0), 73.0 -> 75.0% (seed 1) from none; the whole thickness kept too much (67%)."""
 WALL_STROKE_REACH = 3
 """An erased wall's pixels within this many columns (working pixels) of a stroke beside it, in the same row,
 are kept: a digit that fills its box runs along its walls (a 0's side, a 9's loop), and erasing the wall's
@@ -421,7 +429,7 @@ def _comb_field(ink: np.ndarray) -> _Comb | None:
     erase = rules | sides
     erase &= ~(
         _crossings(mask, erase)
-        | _along(mask, erase, rules, _rule_reach(rules), 0)
+        | _along(mask, erase, rules, RULE_STROKE_REACH, 0)
         | _along(mask, erase, sides, WALL_STROKE_REACH, 1)
     )
     left, right = walls[0][0], walls[-1][1]
@@ -506,21 +514,15 @@ def _darker(ink: np.ndarray, upper: Line, lower: Line) -> np.ndarray:
     return darker
 
 
-def _rule_reach(rules: np.ndarray) -> int:
-    """Half the thickness of the comb's top and bottom lines (``rules``, their erased band)."""
-    return max(1, int(np.ceil(np.count_nonzero(rules.any(axis=1)) / 4)))
-
-
 def _along(mask: np.ndarray, erase: np.ndarray, printed: np.ndarray, reach: int, axis: int) -> np.ndarray:
     """The ``printed`` lines' erased pixels within ``reach`` pixels of a stroke lying against them, across them
     (``axis`` 0: along the columns, for the top and bottom lines; 1: along the rows, for the walls).
 
     Digits fill their boxes, so the top of a 0 or a 9 often runs along the comb's top line rather
     than across it; ``_crossings`` (ink on both sides) then erased it, and the 0 read as a 2 or a 7
-    (about 10 of 77 misread comb digits, seed 0). A line's pixels within half its thickness of ink
-    in the same column are kept: a line alone has paper there. Comb fields 71.5 -> 72.0% (seed 0),
-    73.0 -> 75.0% (seed 1); keeping them within the whole thickness kept too much (67%). The same
-    holds beside the walls (``WALL_STROKE_REACH``).
+    (about 10 of 77 misread comb digits, seed 0). A line's pixels within ``RULE_STROKE_REACH`` of
+    ink in the same column are kept: a line alone has paper there. The same holds beside the walls
+    (``WALL_STROKE_REACH``).
     """
     size = (1, 2 * reach + 1) if axis == 0 else (2 * reach + 1, 1)
     element = cv2.getStructuringElement(cv2.MORPH_RECT, size)

@@ -334,3 +334,17 @@ def test_a_pair_of_lines_both_running_past_the_walls_is_no_comb() -> None:
     gray = strokes_image(width=340, boxes=5)
     gray[15, 321:336] = gray[85, 321:336] = 120
     assert 5 not in segment_gray(gray).atoms
+
+
+def test_a_stroke_touching_a_bold_comb_line_keeps_no_bar_of_it() -> None:
+    """Bars that start just under the comb's bold top line (rows 12-18) keep at most the two rows of the erased
+    band beside them (its edge), not half the line as a bar on top of the digit."""
+    gray = np.full((100, 300), 255, np.uint8)
+    cv2.rectangle(gray, (20, 15), (260, 85), 0, 7)
+    for i in range(1, 4):
+        cv2.line(gray, (20 + 60 * i, 15), (20 + 60 * i, 85), 0, 7)
+    for i in range(4):
+        cv2.line(gray, (46 + 60 * i, 19), (46 + 60 * i, 70), 0, 5)
+    found = segment_gray(gray)
+    assert found.atoms == [4]
+    assert min(s.box[1] for s in found.segments) >= 18  # 16 with half the line kept, 20 now
