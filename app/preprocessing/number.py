@@ -145,8 +145,10 @@ same column, are kept (``_along``): what the erased band takes of a stroke runni
 band's dilation by ``FRINGE`` and the line's anti-aliased row, about two rows. Half the line's thickness
 (as before) grew a bar of printed line over every stroke that only touched a bold line, a 6's tip or a 9's
 loop ("963" read as 923, "2809100" as 2808100): comb fields 82.5 -> 83.5% (seed 0), 83.0 -> 83.5% (seed 1),
-82.5 -> 85.0% (seed 2); one row: 83.0, 83.0 and 84.5%. Half the thickness had taken comb fields 71.5 ->
-72.0% (seed 0), 73.0 -> 75.0% (seed 1) from none; the whole thickness kept too much (67%)."""
+82.5 -> 85.0% (seed 2) with ``--styles comb_field``; in the full bench's other 200 combs a seed, 82.5 ->
+82.5%, 83.5 -> 83.0%, 80.5 -> 81.5%. One row: 83.0, 83.0 and 84.5% (``--styles comb_field``). Half the
+thickness had taken comb fields 71.5 -> 72.0% (seed 0), 73.0 -> 75.0% (seed 1) from none; the whole
+thickness kept too much (67%)."""
 WALL_STROKE_REACH = 3
 """An erased wall's pixels within this many columns (working pixels) of a stroke beside it, in the same row,
 are kept: a digit that fills its box runs along its walls (a 0's side, a 9's loop), and erasing the wall's
