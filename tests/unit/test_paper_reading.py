@@ -453,3 +453,14 @@ def test_a_box_cut_by_the_images_top_edge_is_still_a_frame() -> None:
     unframed = paper.remove_frames(ink)
     assert (unframed[8:45, :10] > 0.2).sum() < 5  # the box's left side: gone
     assert (unframed[18:36, 16:23] > 0.5).sum() > 20  # the 1: kept
+
+
+def test_a_box_round_a_squarish_0_is_erased_though_the_0s_own_sides_make_a_frame() -> None:
+    page = np.full((120, 120), PAPER, np.uint8)
+    cv2.rectangle(page, (10, 10), (110, 110), 60, 2)  # the printed box
+    cv2.rectangle(page, (40, 30), (80, 90), INK, 5)  # a squarish 0: its sides meet as a frame holding nothing
+    ink = ink_of(page)
+    unframed = paper.remove_frames(ink)
+    assert (unframed[20:100, 6:14] > 0.2).sum() < 5  # the box's left side: gone
+    assert (unframed[35:85, 36:45] > 0.5).sum() > 150  # the 0's left side: kept
+    assert (unframed[35:85, 76:85] > 0.5).sum() > 150  # and its right side
