@@ -464,3 +464,15 @@ def test_a_box_round_a_squarish_0_is_erased_though_the_0s_own_sides_make_a_frame
     assert (unframed[20:100, 6:14] > 0.2).sum() < 5  # the box's left side: gone
     assert (unframed[35:85, 36:45] > 0.5).sum() > 150  # the 0's left side: kept
     assert (unframed[35:85, 76:85] > 0.5).sum() > 150  # and its right side
+
+
+def test_an_open_fields_tick_standing_just_past_the_lines_end_is_a_tick() -> None:
+    page = np.full((120, 200), PAPER, np.uint8)
+    cv2.polylines(page, [np.array([[100, 30], [130, 25], [140, 45], [100, 92], [145, 92]], np.int32)], False, INK, 4)
+    cv2.line(page, (72, 105), (180, 105), 40, 3)  # the field's line
+    cv2.line(page, (69, 85), (69, 104), 40, 2)  # its left tick a pixel past the line's end, as a faint corner leaves it
+    cv2.line(page, (180, 85), (180, 105), 40, 3)
+    unfielded = paper.remove_frames(ink_of(page))
+    assert float(unfielded[100:110, 75:90].max()) < 0.2  # the line: gone
+    assert float(unfielded[80:100, 64:74].max()) < 0.2  # the left tick: gone
+    assert (unfielded[20:90, 95:150] > 0.5).sum() > 150  # the 2: kept
