@@ -476,3 +476,33 @@ def test_an_open_fields_tick_standing_just_past_the_lines_end_is_a_tick() -> Non
     assert float(unfielded[100:110, 75:90].max()) < 0.2  # the line: gone
     assert float(unfielded[80:100, 64:74].max()) < 0.2  # the left tick: gone
     assert (unfielded[20:90, 95:150] > 0.5).sum() > 150  # the 2: kept
+
+
+def test_a_box_cut_by_the_images_bottom_edge_is_a_frame_and_a_bracket_inside_the_image_is_not() -> None:
+    def boxed_seven(height: int) -> np.ndarray:
+        page = np.full((height, 70), PAPER, np.uint8)
+        cv2.rectangle(page, (10, 12), (60, 95), 60, 2)  # its bottom side below the image's edge
+        cv2.polylines(page, [np.array([[22, 28], [46, 28], [33, 68]], np.int32)], False, INK, 4)  # a 7 inside
+        return page
+
+    unframed = paper.remove_frames(ink_of(boxed_seven(80)))
+    assert (unframed[20:80, 6:14] > 0.2).sum() < 5  # the box's left side: gone
+    assert (unframed[8:16, 10:60] > 0.2).sum() < 5  # its top
+    assert (unframed[30:65, 30:45] > 0.5).sum() > 60  # the 7: kept
+    short = boxed_seven(90)
+    short[80:] = PAPER  # the same bracket, stopping short of the image's edge
+    short_ink = ink_of(short)
+    assert paper.remove_frames(short_ink) is short_ink
+
+
+def test_a_frame_the_images_edge_closes_is_not_taken_where_a_whole_box_is_found() -> None:
+    page = np.full((100, 160), PAPER, np.uint8)
+    cv2.rectangle(page, (10, 10), (70, 90), 60, 2)  # a whole box round a 1
+    cv2.line(page, (40, 25), (38, 75), INK, 4)
+    cv2.polylines(page, [np.array([[95, 110], [95, 30], [145, 30], [145, 110]], np.int32)], False, 60, 2)
+    cv2.line(page, (120, 45), (118, 90), INK, 4)  # a bracket into the image's bottom edge, a stroke in it
+    unframed = paper.remove_frames(ink_of(page))
+    assert (unframed[20:80, 6:14] > 0.2).sum() < 5  # the box's left side: gone
+    # the bracket is no box: it and its stroke are ink beside the box, and go as a label does
+    assert float(unframed[40:100, 85:160].max()) < 0.2
+    assert (unframed[25:75, 34:44] > 0.5).sum() > 80  # the 1: kept
