@@ -506,3 +506,12 @@ def test_a_frame_the_images_edge_closes_is_not_taken_where_a_whole_box_is_found(
     # the bracket is no box: it and its stroke are ink beside the box, and go as a label does
     assert float(unframed[40:100, 85:160].max()) < 0.2
     assert (unframed[25:75, 34:44] > 0.5).sum() > 80  # the 1: kept
+
+
+def test_a_ring_is_not_erased_as_a_box_where_a_frame_holding_nothing_shares_its_sides() -> None:
+    page = np.full((120, 120), PAPER, np.uint8)
+    ring = np.array([[28, 20], [92, 20], [100, 28], [100, 92], [92, 100], [28, 100], [20, 92], [20, 28]], np.int32)
+    cv2.polylines(page, [ring], True, INK, 4)  # an "@"'s ring, its corners cut
+    cv2.polylines(page, [np.array([[30, 28], [30, 90], [92, 90]], np.int32)], False, INK, 4)  # its "a", run into it
+    ink = ink_of(page)  # the ring holds the "a"; the "a" and the ring's top and right make a frame holding nothing
+    assert paper.remove_frames(ink) is ink
