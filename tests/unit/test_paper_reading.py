@@ -515,3 +515,12 @@ def test_a_ring_is_not_erased_as_a_box_where_a_frame_holding_nothing_shares_its_
     cv2.polylines(page, [np.array([[30, 28], [30, 90], [92, 90]], np.int32)], False, INK, 4)  # its "a", run into it
     ink = ink_of(page)  # the ring holds the "a"; the "a" and the ring's top and right make a frame holding nothing
     assert paper.remove_frames(ink) is ink
+
+
+def test_ticks_wider_than_the_line_is_thick_are_no_open_field() -> None:
+    ink = np.zeros((120, 200), np.float32)  # a drawing's ink, as drawing_ink gives it: no blur
+    cv2.polylines(ink, [np.array([[100, 30], [130, 25], [140, 45], [100, 92], [145, 92]], np.int32)], False, 1.0, 4)
+    ink[104:106, 70:181] = 1.0  # a line two pixels thick under the 2
+    ink[85:104, 70:75] = 1.0  # rising from its ends, strokes five wide: a loop's sides, not a field's ticks
+    ink[85:104, 176:181] = 1.0
+    assert paper.remove_frames(ink) is ink
