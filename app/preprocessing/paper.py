@@ -627,6 +627,11 @@ class Line:
         first, end = self.band
         return (first + end - 1) // 2
 
+    def thickness(self) -> int:
+        """How many rows (horizontal) or columns (vertical) it spans across."""
+        first, end = self.band
+        return end - first
+
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     """Start and end (exclusive) of each run of true values."""
@@ -707,7 +712,7 @@ def _runs_past(line: Line, rest: np.ndarray, margin: int = 2) -> bool:
     98.5 -> 98.5 / 99.5, form fields 85.0 -> 84.5 / 74.0 -> 74.5, overall 95.6 -> 95.7 / 94.7 -> 94.8).
     """
     extent = np.flatnonzero(rest.any(axis=0) if line.horizontal else rest.any(axis=1))
-    margin = max(margin, line.band[1] - line.band[0])
+    margin = max(margin, line.thickness())
     return bool(line.start < extent[0] - margin and line.end > extent[-1] + margin)
 
 
@@ -895,7 +900,7 @@ def _frames(lines: list[Line], shape: tuple[int, ...]) -> list[Frame]:
 
 def _one_side(lines: list[Line]) -> bool:
     """True when the lines are one band no thicker than ``THICK_SIDE``: at most one box's side."""
-    return len(lines) == 1 and lines[0].band[1] - lines[0].band[0] <= THICK_SIDE
+    return len(lines) == 1 and lines[0].thickness() <= THICK_SIDE
 
 
 def _thin_parts(mask: np.ndarray) -> np.ndarray:
@@ -1120,12 +1125,14 @@ def _without_field(ink: np.ndarray, mask: np.ndarray, across: list[Line]) -> np.
     if _end_ticks(lowest, mask) is None:
         return ink
     printed = _printed([lowest], _thin_parts(mask))
-    base = printed[-1] if printed else None  # the lowest core: a stroke may lie along the line's top
-    ticks = _ticks(base, mask) if base is not None else None
-    if base is None or ticks is None:
+    if not printed:
+        return ink
+    base = printed[-1]  # the lowest core: a stroke may lie along the line's top
+    ticks = _ticks(base, mask)
+    if ticks is None:
         return ink
     left, right = ticks
-    if max(left.band[1] - left.band[0], right.band[1] - right.band[0]) > lowest.band[1] - lowest.band[0] + TICK_FRINGE:
+    if max(left.thickness(), right.thickness()) > lowest.thickness() + TICK_FRINGE:
         return ink  # a tick is printed as the line is, no wider than it is thick: a loop's sides are wider
     erased = _erase(ink, mask, [base, left, right])
     field = (slice(0, base.band[0]), slice(left.band[1], right.band[0]))
