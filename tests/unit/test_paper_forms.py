@@ -1,0 +1,46 @@
+"""Form fields on small synthetic pages: what ``paper.remove_frames`` keeps of a digit written in an open field.
+
+Each page is drawn here with OpenCV, so each assertion says what the step must do to that one thing,
+independently of the synthetic upload generators.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from app.preprocessing import paper
+from tests.unit.test_paper_reading import INK, PAPER, ink_of
+
+LINE_ROW, LEFT, RIGHT, TICK = 115, 60, 170, 12
+"""The open field drawn on every page: its line's row, its ends' columns and its ticks' height."""
+SHAPE = (128, 200)
+"""Every page's: at the working size (``paper.WORK_AREA``), so its pixels are the ink's."""
+
+
+def open_field(page: np.ndarray) -> np.ndarray:
+    """The page with an open field printed on it: a 3-pixel line with a tick up at each end."""
+    cv2.line(page, (LEFT, LINE_ROW), (RIGHT, LINE_ROW), 40, 3)
+    cv2.line(page, (LEFT, LINE_ROW - TICK), (LEFT, LINE_ROW), 40, 3)
+    cv2.line(page, (RIGHT, LINE_ROW - TICK), (RIGHT, LINE_ROW), 40, 3)
+    return page
+
+
+def test_a_label_printed_above_an_open_field_goes_with_the_field() -> None:
+    page = np.full(SHAPE, PAPER, np.uint8)
+    cv2.putText(page, "Item", (75, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.6, INK, 2)  # over the field's columns
+    cv2.line(page, (115, 42), (112, 108), INK, 5)  # a 1 standing on the field
+    unfielded = paper.remove_frames(ink_of(open_field(page)))
+    assert float(unfielded[LINE_ROW - 3 :].max()) < 0.2  # the line: gone
+    assert float(unfielded[:34].max()) < 0.2  # the label: gone
+    assert (unfielded[42:108, 105:122] > 0.5).sum() > 200  # the 1: kept
+
+
+def test_a_digits_pieces_side_by_side_in_an_open_field_are_all_kept() -> None:
+    page = np.full(SHAPE, PAPER, np.uint8)
+    cv2.ellipse(page, (115, 72), (25, 34), 0, 100, 260, INK, 4)  # a 0 in two strokes that do not meet
+    cv2.ellipse(page, (115, 72), (25, 34), 0, -70, 70, INK, 4)
+    unfielded = paper.remove_frames(ink_of(open_field(page)))
+    assert float(unfielded[LINE_ROW - 3 :].max()) < 0.2  # the field: gone
+    assert (unfielded[40:105, 85:105] > 0.5).sum() > 100  # the left half: kept
+    assert (unfielded[40:105, 125:145] > 0.5).sum() > 100  # the right half: kept
