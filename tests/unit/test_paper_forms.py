@@ -44,3 +44,21 @@ def test_a_digits_pieces_side_by_side_in_an_open_field_are_all_kept() -> None:
     assert float(unfielded[LINE_ROW - 3 :].max()) < 0.2  # the field: gone
     assert (unfielded[40:105, 85:105] > 0.5).sum() > 100  # the left half: kept
     assert (unfielded[40:105, 125:145] > 0.5).sum() > 100  # the right half: kept
+
+
+def test_an_open_fields_ticks_are_found_where_the_writings_foot_lies_on_its_line() -> None:
+    page = np.full(SHAPE, PAPER, np.uint8)
+    cv2.line(page, (140, 30), (140, 109), INK, 5)  # an L whose foot lies along the field's line, touching it
+    cv2.line(page, (95, 111), (140, 111), INK, 5)
+    ink = ink_of(open_field(page))
+    lowest = max(
+        paper.find_lines((ink > paper.LINE_LEVEL).astype(np.uint8), paper.FRAME_SPAN, only=True),
+        key=paper.Line.position,
+    )
+    assert (
+        lowest.thickness() > paper.LINE_MAX_THICKNESS
+    )  # the foot and the line: one band, thicker than the ticks stand above it
+    unfielded = paper.remove_frames(ink)
+    assert float(unfielded[LINE_ROW - TICK : LINE_ROW - 4, LEFT - 3 : LEFT + 4].max()) < 0.2  # the left tick: gone
+    assert float(unfielded[LINE_ROW - 1 :, 145:].max()) < 0.2  # the line beside the L: gone
+    assert (unfielded[30:105, 135:146] > 0.5).sum() > 200  # the L's stem: kept
