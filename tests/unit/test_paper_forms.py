@@ -62,3 +62,12 @@ def test_an_open_fields_ticks_are_found_where_the_writings_foot_lies_on_its_line
     assert float(unfielded[LINE_ROW - TICK : LINE_ROW - 4, LEFT - 3 : LEFT + 4].max()) < 0.2  # the left tick: gone
     assert float(unfielded[LINE_ROW - 1 :, 145:].max()) < 0.2  # the line beside the L: gone
     assert (unfielded[30:105, 135:146] > 0.5).sum() > 200  # the L's stem: kept
+
+
+def test_a_tick_touched_at_its_top_is_measured_whole_where_its_foot_is_as_wide_as_the_ink_beside_it() -> None:
+    mask = np.zeros((40, 40), np.uint8)
+    mask[30:33, :36] = 1  # the field's line, 3 rows thick, its top row 30
+    mask[29, 20:39] = 1  # its right part a row higher (a photo's slant): the tick's foot spans all beside it
+    mask[18:30, 30:33] = 1  # the tick, 12 rows tall
+    mask[17, 35:37] = 1  # the writing touching it by its top
+    assert paper._tick_length(mask, 30, 3, slice(28, 34)) == (12, False)
