@@ -1120,9 +1120,9 @@ def _without_field(ink: np.ndarray, mask: np.ndarray, across: list[Line]) -> np.
     such fields were kept (form boxes read right 87.0 -> 87.5% (seed 0) and 83.0 -> 84.5% (seed 1)
     over ``_without_label_above`` alone, 84.0 -> 87.5% (seed 2) with both over neither, bench's 200,
     every other kind and every non-digit's flags as before; one 2 whose base lay along the line lost
-    it, seed 0). Such a band
-    pays for the thin parts only where the ink does not go on under it (``_reaches_under``, asked
-    of the writing again by ``_ticks``): a 7's bold bar, the photo's, is told so for 2 us.
+    it, seed 0). Such a band pays for the thin parts only where the ink does not go on under it
+    (``_reaches_under``, asked of the writing again by ``_ticks``): a 7's bold bar, the photo's, is
+    told so for 2 us.
     A tick is printed as its line is, no wider than the line found is thick (and ``TICK_FRINGE``): a
     signature's loop, its bottom 2 pixels thick and its sides 5 wide, was read as a field and the
     rest as a digit (signatures flagged 94.0 -> 93.5% with ``TICK_FRINGE``, seed 2; with this, 94.0%);
