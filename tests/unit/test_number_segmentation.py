@@ -348,3 +348,22 @@ def test_a_stroke_touching_a_bold_comb_line_keeps_no_bar_of_it() -> None:
     found = segment_gray(gray)
     assert found.atoms == [4]
     assert min(s.box[1] for s in found.segments) >= 18  # 16 with half the line kept, 20 now
+
+
+def test_a_thin_comb_line_with_light_edges_is_not_taken_for_pen() -> None:
+    """Lines one dark row thick between two light rows (a thin grey box anti-aliased): the median of their
+    pixels is their light edge, and against it the whole box was 'darker than the lines', kept around
+    each bar in the second reading (a box 101 rows tall). Against the lines' core, only the bars are read."""
+    gray = np.full((160, 320), 255, np.uint8)
+    for i in range(4):
+        x = 55 + 60 * i
+        cv2.line(gray, (x, 45), (x + 8, 115), 0, 6)
+    for y in (30, 130):
+        gray[y - 1 : y + 2, 25:266] = 190
+        gray[y, 25:266] = 60
+    for x in range(25, 266, 60):
+        gray[30:131, x - 1 : x + 2] = np.minimum(gray[30:131, x - 1 : x + 2], 190)
+        gray[30:131, x] = 60
+    found = segment_gray(gray)
+    assert found.atoms == [4]
+    assert max(s.box[3] for s in found.segments) < 90
