@@ -31,18 +31,9 @@ from app.errors import NoDigitFoundError
 from app.preprocessing.decode import decode_upright
 from app.preprocessing.marks import Mark, Marks, find_marks
 from app.preprocessing.normalize import STROKE_LEVEL, stroke_width, to_mnist
-from app.preprocessing.paper import (
-    LINE_LEVEL,
-    LINE_MAX_THICKNESS,
-    LINE_SPAN,
-    Line,
-    cut_noise,
-    find_lines,
-    ink_map,
-    ink_sides,
-    to_working_size,
-    without_print,
-)
+from app.preprocessing.paper import cut_noise, ink_map, ink_sides, to_working_size
+from app.preprocessing.printed_boxes import without_print
+from app.preprocessing.printed_lines import LINE_LEVEL, LINE_MAX_THICKNESS, LINE_SPAN, Line, find_lines
 
 NUMBER_AREA = 320 * 160
 """Working pixels for a number: twice a digit's area, since a line of digits is wide and its digits small."""
@@ -95,11 +86,11 @@ FRAGMENT_SHARE = 0.12
 COMB_LINE_SPAN = 0.3
 """A comb's top and bottom lines are straight for this share of the image's width at least (a two-box
 field beside a label such as "PIN" is a third of the width), and where they are shorter than
-``paper.LINE_SPAN`` it has two boxes at least: one box that small is a 0 as often as a box. From 0.55,
+``printed_lines.LINE_SPAN`` it has two boxes at least: one box that small is a 0 as often as a box. From 0.55,
 with the lines ending at the walls (``COMB_END_SLACK``) and every pair of lines tried: comb fields 78.5 ->
 80.0% (seed 0), 78.3 -> 78.3% (seed 1 of 300); every other style unchanged (seed 0)."""
 COMB_FAINT_LEVEL = 0.05
-"""Where no comb stands out in ink above ``paper.LINE_LEVEL``, one is looked for in ink from this strength:
+"""Where no comb stands out in ink above ``printed_lines.LINE_LEVEL``, one is looked for in ink from this strength:
 the ink map is stretched to the writing's strength, and a form's grey lines beside dark, bold writing
 fell under ``LINE_LEVEL``, the comb went unseen and its walls were read as 1s or joined the digits (14
 of 200 comb fields of 2 or more digits, seed 0; 9 of them found now). Only as a second search, since
@@ -407,13 +398,13 @@ def _comb_field(ink: np.ndarray) -> _Comb | None:
     """The inside of a comb field (a printed row of boxes, one digit each), walls erased; ``None`` if none.
 
     The walls between a comb's boxes are as tall as its digits, so the page-wide line rules
-    (``paper.remove_lines``: straight for 55% of the image) miss them where the form has a margin,
+    (``printed_lines.remove_lines``: straight for 55% of the image) miss them where the form has a margin,
     and they join every digit into one mark; its box-side rule also took digits' own strokes near
     the box. Between two printed horizontal lines, a band whose columns are inked over nearly all
     its height at a regular pitch (at least two: the box's sides) is a comb: its lines and walls
     are erased except where strokes cross them, and what lies outside the box (a label such as
     "PIN") goes too. On 60 comb fields (seed 1) this took exact texts from 37% (walls left to
-    ``paper.remove_lines``) to 73%. It is looked for in the ink above ``paper.LINE_LEVEL``, then
+    ``printed_lines.remove_lines``) to 73%. It is looked for in the ink above ``printed_lines.LINE_LEVEL``, then
     above ``COMB_FAINT_LEVEL`` (grey lines beside dark writing).
     """
     mask = ink > LINE_LEVEL
@@ -576,7 +567,7 @@ def _readings(gray: np.ndarray, dark_ink: bool, printed: bool) -> list[np.ndarra
     the ink as it is where nothing is ``printed`` (a drawing on a transparent layer).
 
     The comb is looked for before any line is erased, since it is found by its horizontal lines;
-    the rest is what ``paper.clean`` does (``paper.without_print``: printed lines erased; also box
+    the rest is what ``paper.clean`` does (``printed_boxes.without_print``: printed lines erased; also box
     sides, and closed frames of any size, when that differs). The frames reading caught the one-box
     fields beside a label that ``_comb_field`` misses: comb fields 72.0 -> 72.5% (seed 0), 75.0 ->
     77.0% (seed 1).

@@ -19,15 +19,8 @@ from app.errors import NoDigitFoundError
 from app.preprocessing.decode import LAYER_PAPER, decode_grayscale
 from app.preprocessing.marks import Marks, find_marks
 from app.preprocessing.normalize import to_mnist
-from app.preprocessing.paper import (
-    Working,
-    clean,
-    drawing_ink,
-    flat_paper,
-    ink_sides,
-    to_working_size,
-    without_print,
-)
+from app.preprocessing.paper import Working, clean, drawing_ink, flat_paper, ink_sides, to_working_size
+from app.preprocessing.printed_boxes import without_print
 
 SMALL_DIGIT_SIDE = 40
 """A digit smaller than this at working size is cleaned again from the decoded image, at finer scale."""

@@ -260,7 +260,7 @@ def test_a_tall_one_touching_a_digit_gets_a_cut_where_they_meet() -> None:
 
 
 def test_a_comb_printed_faintly_beside_bold_writing_is_a_comb() -> None:
-    """Its lines are far lighter than the writing: under ``paper.LINE_LEVEL`` once the ink map is stretched.
+    """Its lines are far lighter than the writing: under ``printed_lines.LINE_LEVEL`` once the ink map is stretched.
     Its fifth box is empty: a comb's reading has an atom per box, the line's reading one per bar."""
     gray = strokes_image(width=340, boxes=5)
     gray[gray == 120] = 230

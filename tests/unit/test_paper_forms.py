@@ -1,4 +1,4 @@
-"""Form fields on small synthetic pages: what ``paper.remove_frames`` keeps of a digit written in an open field.
+"""Form fields on small synthetic pages: what ``printed_boxes.remove_frames`` keeps of a digit written in an open field.
 
 Each page is drawn here with OpenCV, so each assertion says what the step must do to that one thing,
 independently of the synthetic upload generators.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.preprocessing import paper
+from app.preprocessing import printed_boxes, printed_lines
 from tests.unit.test_paper_reading import INK, PAPER, ink_of
 
 LINE_ROW, LEFT, RIGHT, TICK = 115, 60, 170, 12
@@ -30,7 +30,7 @@ def test_a_label_printed_above_an_open_field_goes_with_the_field() -> None:
     page = np.full(SHAPE, PAPER, np.uint8)
     cv2.putText(page, "Item", (75, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.6, INK, 2)  # over the field's columns
     cv2.line(page, (115, 42), (112, 108), INK, 5)  # a 1 standing on the field
-    unfielded = paper.remove_frames(ink_of(open_field(page)))
+    unfielded = printed_boxes.remove_frames(ink_of(open_field(page)))
     assert float(unfielded[LINE_ROW - 3 :].max()) < 0.2  # the line: gone
     assert float(unfielded[:34].max()) < 0.2  # the label: gone
     assert (unfielded[42:108, 105:122] > 0.5).sum() > 200  # the 1: kept
@@ -40,7 +40,7 @@ def test_a_digits_pieces_side_by_side_in_an_open_field_are_all_kept() -> None:
     page = np.full(SHAPE, PAPER, np.uint8)
     cv2.ellipse(page, (115, 72), (25, 34), 0, 100, 260, INK, 4)  # a 0 in two strokes that do not meet
     cv2.ellipse(page, (115, 72), (25, 34), 0, -70, 70, INK, 4)
-    unfielded = paper.remove_frames(ink_of(open_field(page)))
+    unfielded = printed_boxes.remove_frames(ink_of(open_field(page)))
     assert float(unfielded[LINE_ROW - 3 :].max()) < 0.2  # the field: gone
     assert (unfielded[40:105, 85:105] > 0.5).sum() > 100  # the left half: kept
     assert (unfielded[40:105, 125:145] > 0.5).sum() > 100  # the right half: kept
@@ -52,13 +52,15 @@ def test_an_open_fields_ticks_are_found_where_the_writings_foot_lies_on_its_line
     cv2.line(page, (95, 111), (140, 111), INK, 5)
     ink = ink_of(open_field(page))
     lowest = max(
-        paper.find_lines((ink > paper.LINE_LEVEL).astype(np.uint8), paper.FRAME_SPAN, only=True),
-        key=paper.Line.position,
+        printed_lines.find_lines(
+            (ink > printed_lines.LINE_LEVEL).astype(np.uint8), printed_boxes.FRAME_SPAN, only=True
+        ),
+        key=printed_lines.Line.position,
     )
     assert (
-        lowest.thickness() > paper.LINE_MAX_THICKNESS
+        lowest.thickness() > printed_lines.LINE_MAX_THICKNESS
     )  # the foot and the line: one band, thicker than the ticks stand above it
-    unfielded = paper.remove_frames(ink)
+    unfielded = printed_boxes.remove_frames(ink)
     assert float(unfielded[LINE_ROW - TICK : LINE_ROW - 4, LEFT - 3 : LEFT + 4].max()) < 0.2  # the left tick: gone
     assert float(unfielded[LINE_ROW - 1 :, 145:].max()) < 0.2  # the line beside the L: gone
     assert (unfielded[30:105, 135:146] > 0.5).sum() > 200  # the L's stem: kept
@@ -70,4 +72,4 @@ def test_a_tick_touched_at_its_top_is_measured_whole_where_its_foot_is_as_wide_a
     mask[29, 20:39] = 1  # its right part a row higher (a photo's slant): the tick's foot spans all beside it
     mask[18:30, 30:33] = 1  # the tick, 12 rows tall
     mask[17, 35:37] = 1  # the writing touching it by its top
-    assert paper._tick_length(mask, 30, 3, slice(28, 34)) == (12, False)
+    assert printed_boxes._tick_length(mask, 30, 3, slice(28, 34)) == (12, False)

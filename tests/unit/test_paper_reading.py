@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.preprocessing import paper
+from app.preprocessing import paper, printed_boxes, printed_lines
 from app.preprocessing.marks import find_marks
 from app.preprocessing.pipeline import read_gray
 
@@ -39,7 +39,7 @@ def test_ruled_lines_are_erased_and_the_stroke_crossing_them_kept() -> None:
     # the lines kept in the ink map: the single digit's reading drops those that do not touch the
     # digit as faint pieces (``paper._without_shadow_pieces``) before they reach ``remove_lines``
     ink = ink_of(page, pieces=False)
-    cleaned = paper.remove_lines(ink)
+    cleaned = printed_lines.remove_lines(ink)
     assert (cleaned[10:12] > 0.2).sum() < (ink[10:12] > 0.2).sum() / 4  # a line away from the digit: gone
     crossing = 106  # this ruled line crosses the 7's diagonal: the stroke across it stays
     assert (cleaned[crossing : crossing + 2, 40:120] > 0.2).any()
@@ -50,7 +50,7 @@ def test_squared_paper_lines_go_both_ways() -> None:
     page = seven(160, 7)
     page[::20] = 170
     page[:, ::20] = 170
-    cleaned = paper.remove_lines(ink_of(page))
+    cleaned = printed_lines.remove_lines(ink_of(page))
     assert (cleaned[:, 5] > 0.2).sum() < 10  # a vertical grid line far from the digit
     assert (cleaned[150, :] > 0.2).sum() < 10
 
@@ -59,7 +59,7 @@ def test_a_form_box_around_the_digit_is_found_as_four_lines_and_erased() -> None
     page = seven(160, 7)
     cv2.rectangle(page, (15, 15), (145, 145), 40, 3)  # a printed box, as dark as the pen
     ink = ink_of(page)
-    assert len(paper.find_lines((ink > 0.2).astype(np.uint8))) >= 4
+    assert len(printed_lines.find_lines((ink > 0.2).astype(np.uint8))) >= 4
     variants = paper.clean(paper.to_working_size(page).gray, dark_ink=True)
     assert any((variant[:, :20] > 0.2).sum() < 20 for variant in variants)  # a version without the box
 
@@ -67,7 +67,7 @@ def test_a_form_box_around_the_digit_is_found_as_four_lines_and_erased() -> None
 def test_a_digit_made_of_straight_strokes_is_not_taken_for_lines() -> None:
     page = np.full((120, 120), PAPER, np.uint8)
     cv2.line(page, (60, 10), (60, 110), INK, 8)  # a 1, as long as the image
-    assert (paper.remove_lines(ink_of(page)) > 0.5).sum() > 500
+    assert (printed_lines.remove_lines(ink_of(page)) > 0.5).sum() > 500
 
 
 def test_a_bold_stroke_a_few_pixels_past_the_rest_is_not_a_line_running_past_it() -> None:
@@ -76,8 +76,8 @@ def test_a_bold_stroke_a_few_pixels_past_the_rest_is_not_a_line_running_past_it(
     for thickness, printed in ((2, True), (17, False)):  # a ruled line; the 4's stem, as wide as its strokes
         pixels = np.zeros_like(rest)
         pixels[28:138, 95 : 95 + thickness] = True
-        stem = paper.Line(pixels, 28, 138, False, (95, 95 + thickness))
-        assert paper._runs_past(stem, rest) is printed
+        stem = printed_lines.Line(pixels, 28, 138, False, (95, 95 + thickness))
+        assert printed_lines._runs_past(stem, rest) is printed
 
 
 def test_polarity_of_a_tight_crop_with_no_margin() -> None:
@@ -163,8 +163,8 @@ def test_a_small_box_beside_a_label_is_a_closed_frame_and_erased() -> None:
     cv2.rectangle(page, (100, 10), (150, 80), 40, 2)  # a box far shorter than the page is wide
     cv2.line(page, (125, 20), (122, 70), INK, 4)  # a 1 inside it
     ink = ink_of(page)
-    assert (paper.remove_lines(ink)[:, 98:103] > 0.2).sum() > 40  # not a line running past the writing
-    unframed = paper.remove_frames(ink)
+    assert (printed_lines.remove_lines(ink)[:, 98:103] > 0.2).sum() > 40  # not a line running past the writing
+    unframed = printed_boxes.remove_frames(ink)
     assert (unframed[:, 98:103] > 0.2).sum() < 5  # the box's left side: gone
     assert (unframed[8:13, 100:150] > 0.2).sum() < 5  # its top
     assert (unframed[30:60, 118:130] > 0.5).sum() > 30  # the 1 inside: kept
@@ -176,22 +176,22 @@ def test_a_digits_corners_are_not_a_frame_and_a_box_round_it_is() -> None:
     cv2.line(four, (30, 70), (100, 70), INK, 4)
     cv2.line(four, (80, 15), (80, 110), INK, 4)
     ink = ink_of(four)
-    assert paper.remove_frames(ink) is ink
+    assert printed_boxes.remove_frames(ink) is ink
     cv2.rectangle(four, (8, 6), (112, 116), 40, 2)
-    assert (paper.remove_frames(ink_of(four))[:, 4:11] > 0.2).sum() < 5  # the box's left side: gone
+    assert (printed_boxes.remove_frames(ink_of(four))[:, 4:11] > 0.2).sum() < 5  # the box's left side: gone
 
 
 def test_a_bold_digits_straight_edges_are_not_a_frame() -> None:
     page = np.full((160, 160), PAPER, np.uint8)
     cv2.rectangle(page, (40, 30), (120, 130), INK, 16)  # a bold, squarish 0: its straight sides meet
     ink = ink_of(page)
-    assert paper.remove_frames(ink) is ink
+    assert printed_boxes.remove_frames(ink) is ink
 
 
 def test_a_vertical_line_is_erased_though_its_edge_is_anti_aliased() -> None:
     page = seven(160, 7)
     cv2.line(page, (150, 0), (148, 159), 60, 2, cv2.LINE_AA)  # a margin line, slightly slanted
-    cleaned = paper.remove_lines(ink_of(page))
+    cleaned = printed_lines.remove_lines(ink_of(page))
     assert (cleaned[:, 140:] > 0.2).sum() < 10
 
 
@@ -199,7 +199,7 @@ def test_a_margin_line_through_the_digit_is_erased_though_a_speck_reaches_the_pa
     page = seven(160, 7)
     cv2.line(page, (84, 0), (84, 159), 60, 3)  # a margin line through the 7's bar and diagonal
     page[0:4, 150:154] = INK  # a speck at the top edge: the ink off the line reaches the page's edge
-    cleaned = paper.remove_lines(ink_of(page))
+    cleaned = printed_lines.remove_lines(ink_of(page))
     assert (cleaned[:30, 80:89] > 0.2).sum() < 10  # the line above the 7: gone
     assert (cleaned[140:, 80:89] > 0.2).sum() < 10  # and below it
     assert (cleaned[30:50, 60:110] > 0.5).sum() > 100  # the 7's bar across it: kept
@@ -210,7 +210,7 @@ def test_a_label_above_a_box_is_not_kept_with_the_digit_inside() -> None:
     cv2.putText(page, "No.", (20, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, INK, 2)
     cv2.rectangle(page, (20, 30), (100, 120), 40, 2)
     cv2.line(page, (60, 38), (58, 112), INK, 5)  # a 1 filling its box, a few pixels under the label
-    unframed = paper.remove_frames(ink_of(page))
+    unframed = printed_boxes.remove_frames(ink_of(page))
     assert (unframed[:26] > 0.2).sum() == 0  # the label: gone
     assert (unframed[40:110, 50:70] > 0.5).sum() > 100  # the 1: kept
 
@@ -254,7 +254,7 @@ def test_an_empty_square_is_not_a_box_round_writing() -> None:
     cv2.rectangle(page, (20, 20), (100, 100), INK, 3)  # a drawn square, a symbol: nothing inside
     cv2.line(page, (105, 10), (112, 10), INK, 3)  # and a stray tick beside it
     ink = ink_of(page)
-    assert paper.remove_frames(ink) is ink
+    assert printed_boxes.remove_frames(ink) is ink
 
 
 def test_a_strip_of_desk_along_the_photos_edge_is_not_ink() -> None:
@@ -284,7 +284,7 @@ def test_a_stroke_along_a_boxs_side_is_kept_when_the_box_is_erased() -> None:
     cv2.rectangle(page, (20, 20), (140, 140), 40, 2)
     stroke = np.array([[112, 40], [136, 40], [136, 80]], np.int32)  # the 7's bar, on to the right side and down it
     cv2.polylines(page, [stroke], False, INK, 3, cv2.LINE_AA)
-    unframed = paper.remove_frames(ink_of(page))
+    unframed = printed_boxes.remove_frames(ink_of(page))
     assert float(unframed[50:75, 135:138].mean()) > 0.5  # the stroke down the side: kept
     assert float(unframed[60:100, 18:23].max()) < 0.2  # the box's left side: erased
 
@@ -302,8 +302,8 @@ def field_page(tick: int) -> np.ndarray:
 
 def test_an_open_fields_line_and_ticks_are_erased_and_its_label_goes() -> None:
     ink = ink_of(field_page(tick=20))
-    assert float(paper.remove_lines(ink)[100:110, 75:90].max()) > 0.5  # the line: kept as writing
-    unfielded = paper.remove_frames(ink)
+    assert float(printed_lines.remove_lines(ink)[100:110, 75:90].max()) > 0.5  # the line: kept as writing
+    unfielded = printed_boxes.remove_frames(ink)
     assert float(unfielded[95:115].max()) < 0.2  # the line and its ticks: gone
     assert float(unfielded[:, :60].max()) < 0.2  # the label: gone
     assert (unfielded[20:90, 95:150] > 0.5).sum() > 150  # the 2: kept
@@ -311,25 +311,25 @@ def test_an_open_fields_line_and_ticks_are_erased_and_its_label_goes() -> None:
 
 def test_a_curve_or_a_digits_own_corners_are_no_open_field() -> None:
     ink = ink_of(field_page(tick=60))  # ticks as tall as the writing: a box's sides, or a letter's
-    assert paper.remove_frames(ink) is ink
+    assert printed_boxes.remove_frames(ink) is ink
     face = np.full((120, 120), PAPER, np.uint8)
     cv2.circle(face, (60, 60), 45, INK, 3)
     cv2.ellipse(face, (60, 70), (22, 12), 0, 0, 180, INK, 3)  # the smile: a U curving on from its ends
     cv2.circle(face, (45, 45), 4, INK, -1)
     cv2.circle(face, (75, 45), 4, INK, -1)
     face_ink = ink_of(face)
-    assert paper.remove_frames(face_ink) is face_ink
+    assert printed_boxes.remove_frames(face_ink) is face_ink
     cv2.ellipse(face, (60, 70), (22, 12), 0, 0, 180, PAPER, 5)
     cv2.polylines(face, [np.array([[42, 80], [42, 92], [78, 92], [78, 80]], np.int32)], False, INK, 3)
     boxy = ink_of(face)  # a straight-sided smile: its ticks are a field's, but the face goes on round and under it
-    assert paper.remove_frames(boxy) is boxy
+    assert printed_boxes.remove_frames(boxy) is boxy
 
     stub = field_page(tick=0)
     cv2.line(stub, (70, 105), (180, 105), INK, 8)  # a bold stroke under the 2, rising at its left end
     cv2.line(stub, (70, 80), (70, 105), INK, 3)
     cv2.line(stub, (180, 100), (180, 97), INK, 3)  # and with a blot at its right end, less tall than it is thick
     bold = ink_of(stub)
-    assert paper.remove_frames(bold) is bold
+    assert printed_boxes.remove_frames(bold) is bold
 
 
 def test_a_digit_beside_an_open_field_is_not_taken_for_its_label() -> None:
@@ -337,7 +337,7 @@ def test_a_digit_beside_an_open_field_is_not_taken_for_its_label() -> None:
     page[:, :65] = PAPER
     cv2.line(page, (40, 25), (35, 92), INK, 4)  # a 1 as tall as the 2, where the label was
     ink = ink_of(page)
-    assert paper.remove_frames(ink) is ink  # reading the 2 alone would hide the 1
+    assert printed_boxes.remove_frames(ink) is ink  # reading the 2 alone would hide the 1
 
 
 def test_a_boxs_side_under_a_bold_stroke_is_still_a_side() -> None:
@@ -345,7 +345,7 @@ def test_a_boxs_side_under_a_bold_stroke_is_still_a_side() -> None:
     cv2.rectangle(page, (20, 10), (140, 150), 40, 2)
     cv2.line(page, (44, 20), (26, 140), INK, 14)  # a bold 1 slanting onto the box's left side
     ink = ink_of(page)
-    unframed = paper.remove_frames(ink)
+    unframed = printed_boxes.remove_frames(ink)
     assert float(unframed[:, 136:145].max()) < 0.2  # the box's right side: gone, the box found
     assert (unframed[30:130, 30:50] > 0.5).sum() > 500  # the 1: kept
 
@@ -426,7 +426,7 @@ def test_a_double_boxs_two_sides_with_a_bold_stroke_between_are_each_a_side() ->
     cv2.line(page, (90, 30), (75, 130), INK, 8)  # a 1 in it
     cv2.line(page, (21, 40), (21, 80), INK, 16)  # a bold stroke over both left sides, between them
     ink = ink_of(page)
-    unframed = paper.remove_frames(ink)
+    unframed = printed_boxes.remove_frames(ink)
     assert float(unframed[:, 132:150].max()) < 0.2  # the right sides: gone, the box found
     assert (unframed[40:120, 70:100] > 0.5).sum() > 400  # the 1: kept
 
@@ -435,7 +435,7 @@ def test_an_open_fields_tick_crossed_by_the_writing_is_still_a_tick() -> None:
     page = field_page(tick=20)
     cv2.line(page, (70, 95), (100, 60), INK, 4)  # a stroke crossing the left tick and rising on from it
     ink = ink_of(page)
-    unfielded = paper.remove_frames(ink)
+    unfielded = printed_boxes.remove_frames(ink)
     assert float(unfielded[100:110, 100:].max()) < 0.2  # the line: gone
     assert float(unfielded[:, :60].max()) < 0.2  # the label: gone
     assert (unfielded[20:90, 95:150] > 0.5).sum() > 150  # the 2: kept
@@ -446,11 +446,11 @@ def test_a_box_cut_by_the_images_top_edge_is_still_a_frame() -> None:
     cv2.rectangle(page, (6, -3), (33, 50), 60, 7)  # its top side on the image's edge, cut through
     cv2.line(page, (20, 14), (19, 40), INK, 3)  # a 1 inside
     ink = ink_of(page)
-    mask = (ink > paper.LINE_LEVEL).astype(np.uint8)
+    mask = (ink > printed_lines.LINE_LEVEL).astype(np.uint8)
     # the top side, as thick as half a line's length, lets the opening through down every column:
     # one band of horizontal runs holds both the top and the bottom side
-    assert len(paper.find_lines(mask, paper.FRAME_SPAN, paper.FRAME_MIN_LENGTH, only=True)) == 1
-    unframed = paper.remove_frames(ink)
+    assert len(printed_lines.find_lines(mask, printed_boxes.FRAME_SPAN, printed_boxes.FRAME_MIN_LENGTH, only=True)) == 1
+    unframed = printed_boxes.remove_frames(ink)
     assert (unframed[8:45, :10] > 0.2).sum() < 5  # the box's left side: gone
     assert (unframed[18:36, 16:23] > 0.5).sum() > 20  # the 1: kept
 
@@ -460,7 +460,7 @@ def test_a_box_round_a_squarish_0_is_erased_though_the_0s_own_sides_make_a_frame
     cv2.rectangle(page, (10, 10), (110, 110), 60, 2)  # the printed box
     cv2.rectangle(page, (40, 30), (80, 90), INK, 5)  # a squarish 0: its sides meet as a frame holding nothing
     ink = ink_of(page)
-    unframed = paper.remove_frames(ink)
+    unframed = printed_boxes.remove_frames(ink)
     assert (unframed[20:100, 6:14] > 0.2).sum() < 5  # the box's left side: gone
     assert (unframed[35:85, 36:45] > 0.5).sum() > 150  # the 0's left side: kept
     assert (unframed[35:85, 76:85] > 0.5).sum() > 150  # and its right side
@@ -472,7 +472,7 @@ def test_an_open_fields_tick_standing_just_past_the_lines_end_is_a_tick() -> Non
     cv2.line(page, (72, 105), (180, 105), 40, 3)  # the field's line
     cv2.line(page, (69, 85), (69, 104), 40, 2)  # its left tick a pixel past the line's end, as a faint corner leaves it
     cv2.line(page, (180, 85), (180, 105), 40, 3)
-    unfielded = paper.remove_frames(ink_of(page))
+    unfielded = printed_boxes.remove_frames(ink_of(page))
     assert float(unfielded[100:110, 75:90].max()) < 0.2  # the line: gone
     assert float(unfielded[80:100, 64:74].max()) < 0.2  # the left tick: gone
     assert (unfielded[20:90, 95:150] > 0.5).sum() > 150  # the 2: kept
@@ -485,14 +485,14 @@ def test_a_box_cut_by_the_images_bottom_edge_is_a_frame_and_a_bracket_inside_the
         cv2.polylines(page, [np.array([[22, 28], [46, 28], [33, 68]], np.int32)], False, INK, 4)  # a 7 inside
         return page
 
-    unframed = paper.remove_frames(ink_of(boxed_seven(80)))
+    unframed = printed_boxes.remove_frames(ink_of(boxed_seven(80)))
     assert (unframed[20:80, 6:14] > 0.2).sum() < 5  # the box's left side: gone
     assert (unframed[8:16, 10:60] > 0.2).sum() < 5  # its top
     assert (unframed[30:65, 30:45] > 0.5).sum() > 60  # the 7: kept
     short = boxed_seven(90)
     short[80:] = PAPER  # the same bracket, stopping short of the image's edge
     short_ink = ink_of(short)
-    assert paper.remove_frames(short_ink) is short_ink
+    assert printed_boxes.remove_frames(short_ink) is short_ink
 
 
 def test_a_frame_the_images_edge_closes_is_not_taken_where_a_whole_box_is_found() -> None:
@@ -501,7 +501,7 @@ def test_a_frame_the_images_edge_closes_is_not_taken_where_a_whole_box_is_found(
     cv2.line(page, (40, 25), (38, 75), INK, 4)
     cv2.polylines(page, [np.array([[95, 110], [95, 30], [145, 30], [145, 110]], np.int32)], False, 60, 2)
     cv2.line(page, (120, 45), (118, 90), INK, 4)  # a bracket into the image's bottom edge, a stroke in it
-    unframed = paper.remove_frames(ink_of(page))
+    unframed = printed_boxes.remove_frames(ink_of(page))
     assert (unframed[20:80, 6:14] > 0.2).sum() < 5  # the box's left side: gone
     # the bracket is no box: it and its stroke are ink beside the box, and go as a label does
     assert float(unframed[40:100, 85:160].max()) < 0.2
@@ -514,7 +514,7 @@ def test_a_ring_is_not_erased_as_a_box_where_a_frame_holding_nothing_shares_its_
     cv2.polylines(page, [ring], True, INK, 4)  # an "@"'s ring, its corners cut
     cv2.polylines(page, [np.array([[30, 28], [30, 90], [92, 90]], np.int32)], False, INK, 4)  # its "a", run into it
     ink = ink_of(page)  # the ring holds the "a"; the "a" and the ring's top and right make a frame holding nothing
-    assert paper.remove_frames(ink) is ink
+    assert printed_boxes.remove_frames(ink) is ink
 
 
 def test_ticks_wider_than_the_line_is_thick_are_no_open_field() -> None:
@@ -523,4 +523,4 @@ def test_ticks_wider_than_the_line_is_thick_are_no_open_field() -> None:
     ink[104:106, 70:181] = 1.0  # a line two pixels thick under the 2
     ink[85:104, 70:75] = 1.0  # rising from its ends, strokes five wide: a loop's sides, not a field's ticks
     ink[85:104, 176:181] = 1.0
-    assert paper.remove_frames(ink) is ink
+    assert printed_boxes.remove_frames(ink) is ink
