@@ -45,3 +45,11 @@ def test_two_digits_apart_stay_two() -> None:
     ink[5:35, 10:13] = 1.0  # a 1
     ink[5:35, 16:19] = 1.0  # another, three pixels away
     assert len(find_marks(ink).digit_sized()) == 2
+
+
+def test_a_0_broken_in_two_by_grain_is_one_digit() -> None:
+    ink = np.zeros((40, 40), np.float32)
+    ink[5:35, 8:33] = 1.0
+    ink[8:32, 11:30] = 0.0  # a squarish 0, its strokes 3 px wide
+    ink[:, 20] = 0.0  # grain: a one-pixel gap through its top and bottom, two halves side by side
+    assert find_marks(ink).digit_count() == 1
