@@ -648,7 +648,7 @@ def _profile_cuts(ink: np.ndarray, mark: Mark, height: float) -> list[int]:
 
 def _line(ink: np.ndarray) -> _Line | None:
     """The atoms of one reading: its digit-sized marks, wide ones also cut at their profile's minima."""
-    found = find_marks(ink, NUMBER_SPECK_SHARE, NUMBER_CORE_LEVEL)
+    found = find_marks(ink, NUMBER_SPECK_SHARE, NUMBER_CORE_LEVEL, through_grain=False)
     if not found.marks:
         return None
     digits, small, height = _digit_marks(found)

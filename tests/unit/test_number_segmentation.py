@@ -367,3 +367,11 @@ def test_a_thin_comb_line_with_light_edges_is_not_taken_for_pen() -> None:
     found = segment_gray(gray)
     assert found.atoms == [4]
     assert max(s.box[3] for s in found.segments) < 90
+
+
+def test_digits_a_pixel_or_two_apart_stay_separate_atoms() -> None:
+    gray = np.full((100, 300), 255, np.uint8)
+    for x in (40, 100, 160):
+        cv2.line(gray, (x, 25), (x, 75), 0, 6)
+    gray[25:76, 166:175] = 0  # a fourth, bolder bar two pixels right of the third: digits that nearly touch
+    assert segment_gray(gray).atoms[0] == 4
