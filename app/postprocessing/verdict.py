@@ -55,10 +55,17 @@ def judged_score(chosen: Chosen) -> np.ndarray:
     return score
 
 
+def _reasons(marks: np.ndarray, digit_score: np.ndarray, threshold: float) -> list[str | None]:
+    """Why each answer is not a digit (``SEVERAL_DIGITS``, ``NOT_A_DIGIT``), ``None`` where it is one."""
+    return [
+        SEVERAL_DIGITS if count > 1 else NOT_A_DIGIT if score < threshold else None
+        for count, score in zip(marks.tolist(), digit_score.tolist(), strict=True)
+    ]
+
+
 def flagged(chosen: Chosen, threshold: float) -> np.ndarray:
     """Which chosen inputs are answered ``is_digit: false``: several digits, or not a digit."""
-    result: np.ndarray = (chosen.marks > 1) | (judged_score(chosen) < threshold)
-    return result
+    return np.array([reason is not None for reason in _reasons(chosen.marks, judged_score(chosen), threshold)], bool)
 
 
 def answers(chosen: Chosen, threshold: float, version: str) -> list[dict[str, Any]]:
@@ -72,8 +79,8 @@ def answers(chosen: Chosen, threshold: float, version: str) -> list[dict[str, An
     digit_score = judged_score(chosen)
     confidences = answer_confidence(top, digit_score, threshold)
     results = []
-    rows = zip(digits, chosen.probabilities, confidences, digit_score, chosen.marks, strict=True)
-    for digit, row, confidence, score, marks in rows:
+    reasons = _reasons(chosen.marks, digit_score, threshold)
+    for digit, row, confidence, reason in zip(digits, chosen.probabilities, confidences, reasons, strict=True):
         answer = {
             "digit": int(digit),
             "confidence": confidence,  # float32, written as the probabilities are
@@ -81,7 +88,6 @@ def answers(chosen: Chosen, threshold: float, version: str) -> list[dict[str, An
             "is_digit": True,
             "model_version": version,
         }
-        reason = SEVERAL_DIGITS if marks > 1 else NOT_A_DIGIT if score < threshold else None
         if reason is not None:
             answer.update(is_digit=False, reason=reason, message=MESSAGES[reason])
         results.append(answer)

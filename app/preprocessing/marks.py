@@ -157,7 +157,7 @@ class Marks:
         if len(digits) != 1:
             return False
         mark = digits[0]
-        pieces = self.pieces.tolist()  # x, y, width, height, area: plain Python (numpy on so few rows took 100 us)
+        pieces = self.pieces.tolist()  # x, y, width, height, area
         body = [pieces[label] for label in mark.labels if max(pieces[label][2:4]) > DOT_SIZE[1] * mark.height]
         if not body:
             return False
