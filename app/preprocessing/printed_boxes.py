@@ -443,7 +443,7 @@ def _ticks(line: Line, mask: np.ndarray) -> tuple[Line, Line] | None:
     height = int(rows[-1]) + 1 - int(rows[0])
     outside = np.ones(mask.shape[1], dtype=bool)
     outside[left.band[0] : right.band[1]] = False
-    if int(rows[-1]) - bottom >= BELOW_LINE * height or rest[bottom:, outside].any():
+    if _reaches_below(int(rows[0]), int(rows[-1]), bottom) or rest[bottom:, outside].any():
         return None
     if max(left.end - left.start, right.end - right.start) > TICK_MAX * height:
         return None
@@ -482,7 +482,13 @@ def _reaches_under(line: Line, mask: np.ndarray) -> bool:
     """True when the ink reaches under the horizontal ``line`` by ``BELOW_LINE`` of its height or more: the
     line is no field's, whose writing stands on it (``_ticks`` asks the same of the writing alone)."""
     rows = np.flatnonzero(cv2.reduce(mask, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel())
-    return bool(rows[-1] + 1 - line.band[1] >= BELOW_LINE * (rows[-1] + 1 - rows[0]))
+    return _reaches_below(int(rows[0]), int(rows[-1]), line.band[1])
+
+
+def _reaches_below(first: int, last: int, bottom: int) -> bool:
+    """Whether ink in rows ``first`` to ``last`` goes on under a line whose band ends at row ``bottom`` by
+    ``BELOW_LINE`` of its height or more."""
+    return last - bottom >= BELOW_LINE * (last + 1 - first)
 
 
 def _end_slices(line: Line, mask: np.ndarray) -> tuple[slice, slice] | None:
