@@ -5,7 +5,8 @@
 * ``not_a_digit``: the judge (``app.inference.judge``) scores the input below ``DIGIT_THRESHOLD``:
   letters, symbols, doodles, words, scribbles; or the mark has a dot apart under it (a "!" or a "?",
   ``app.preprocessing.marks.Marks.dotted``) and the judge, seeing only the 28x28 input, is not sure
-  of it (``DOTTED_THRESHOLD``). Such an answer is scored as if the judge had said 0.
+  of it (``DOTTED_THRESHOLD``); or the judge and the digit model both doubt it (``UNSURE_SCORE``,
+  ``UNSURE_PROBABILITY``). Such an answer is scored as if the judge had said 0.
 
 ``confidence`` (``answer_confidence``) is the digit's calibrated probability where the judge takes
 the input for a digit, and that probability scaled down by how far the judge's score falls under
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from app.inference.predictor import Scores
 from app.postprocessing.choose import Chosen
 
 DOTTED_THRESHOLD = 0.9
@@ -32,6 +34,16 @@ and pencil); those scored 0.98-1.0, while the "!" and "?" the judge let through 
 0.9. With this, none of the 4,800 was lost and 1.2 points more symbols were flagged; on the bench
 (200 a kind) seed 0 flagged symbols 85.0 -> 85.5% with every digit kind unchanged, seed 1 85.0 -> 86.5%
 with one chalk digit lost (92.5 -> 92.0%)."""
+UNSURE_SCORE = 0.5
+UNSURE_PROBABILITY = 0.5
+"""An input the judge scores under ``UNSURE_SCORE`` (though over the threshold) and whose best digit
+has a calibrated probability under ``UNSURE_PROBABILITY`` is not a digit: two independent doubts.
+
+On bench-like samples (seeds 3 and 4 of ``bench.realistic_uploads``' kinds, 3,200 digit uploads and
+1,200 non-digits each) this flagged 6 and 10 more non-digits (+0.5 and +0.8 points) and 5 and 3 more
+digit uploads, none of which the model read right; moving ``DIGIT_THRESHOLD`` instead to flag as
+many non-digits flagged several digits for each non-digit, most of them read right. With either
+bound at 0.6 or 0.7, digits read right began to be flagged (2-6 of 3,200)."""
 SEVERAL_DIGITS = "several_digits"
 NOT_A_DIGIT = "not_a_digit"
 MESSAGES = {
@@ -47,10 +59,26 @@ def answer_confidence(probability: np.ndarray, digit_score: np.ndarray, threshol
     return confidence
 
 
+def _unsure(probabilities: np.ndarray, digit_score: np.ndarray) -> np.ndarray:
+    """Where the judge and the digit model both doubt the input (``UNSURE_SCORE``, ``UNSURE_PROBABILITY``)."""
+    unsure: np.ndarray = (digit_score < UNSURE_SCORE) & (probabilities.max(axis=1) < UNSURE_PROBABILITY)
+    return unsure
+
+
+def tensor_is_digit(scores: Scores, threshold: float) -> np.ndarray:
+    """``is_digit`` of inputs sent as tensors (v1, v2), which have no marks: the judge's score over
+    ``threshold``, and not both the judge and the digit model unsure."""
+    score = np.where(_unsure(scores.probabilities, scores.digit_score), np.float32(0.0), scores.digit_score)
+    is_digit: np.ndarray = score >= threshold
+    return is_digit
+
+
 def judged_score(chosen: Chosen) -> np.ndarray:
     """The judge's digit score of each chosen input, 0 where its mark has a dot under it and the judge
-    scores it under ``DOTTED_THRESHOLD``."""
-    doubted = chosen.dotted & (chosen.digit_score < DOTTED_THRESHOLD)
+    scores it under ``DOTTED_THRESHOLD``, or where the judge and the digit model are both unsure."""
+    doubted = _unsure(chosen.probabilities, chosen.digit_score) | (
+        chosen.dotted & (chosen.digit_score < DOTTED_THRESHOLD)
+    )
     score: np.ndarray = np.where(doubted, np.float32(0.0), chosen.digit_score)
     return score
 

@@ -19,6 +19,7 @@ from app.api.json_body import parse_json
 from app.api.limits import check_digit_count
 from app.errors import InvalidPixelsError, InvalidRequestError, MalformedJSONError
 from app.inference.predictor import Scores
+from app.postprocessing.verdict import tensor_is_digit
 from app.preprocessing.pixels import BATCH_SHAPES, numeric_array, to_digit_batch
 from mnist_format import INPUT_SHAPE, NUM_CLASSES
 
@@ -163,7 +164,8 @@ def _serialize(array: np.ndarray, datatype: str) -> bytes:
 def encode_response(request: InferRequest, scores: Scores, threshold: float, model_name: str, version: str) -> Response:
     """The answer: plain JSON, or a JSON header followed by binary tensors.
 
-    ``is_digit`` is false where the judge's score falls below ``threshold`` (``DIGIT_THRESHOLD``).
+    ``is_digit`` is false where the judge's score falls below ``threshold`` (``DIGIT_THRESHOLD``), or
+    where the judge and the digit model both doubt the input (``app.postprocessing.verdict``).
     """
     probabilities = scores.probabilities
     outputs: list[dict[str, Any]] = []
@@ -174,7 +176,7 @@ def encode_response(request: InferRequest, scores: Scores, threshold: float, mod
         elif output.name == "probabilities":
             array, datatype = probabilities.astype(np.float32, copy=False), "FP32"
         elif output.name == "is_digit":
-            array, datatype = scores.digit_score >= threshold, "BOOL"
+            array, datatype = tensor_is_digit(scores, threshold), "BOOL"
         else:
             array, datatype = probabilities.argmax(axis=1).astype(np.int64), "INT64"
         entry: dict[str, Any] = {"name": output.name, "datatype": datatype, "shape": list(array.shape)}

@@ -17,6 +17,7 @@ from app.api.limits import check_digit_count
 from app.errors import InvalidPixelsError, InvalidRequestError, MalformedJSONError
 from app.http.fast_route import OrjsonResponse
 from app.inference.predictor import Scores
+from app.postprocessing.verdict import tensor_is_digit
 from app.preprocessing.pixels import numeric_array, to_digit_batch
 from mnist_format import INPUT_SHAPE, NUM_CLASSES
 
@@ -68,11 +69,12 @@ def decode_request(body: bytes, max_digits: int) -> PredictRequest:
 def encode_response(request: PredictRequest, scores: Scores, threshold: float) -> OrjsonResponse:
     """The answer in the request's format: ``{"outputs": {...}}`` for columnar, else ``{"predictions": [...]}``.
 
-    ``is_digit`` is false where the judge's score falls below ``threshold`` (``DIGIT_THRESHOLD``).
+    ``is_digit`` is false where the judge's score falls below ``threshold`` (``DIGIT_THRESHOLD``), or
+    where the judge and the digit model both doubt the input (``app.postprocessing.verdict``).
     """
     digits = scores.probabilities.argmax(axis=1).tolist()
     rows = scores.probabilities.tolist()  # as Python floats, the digits TF Serving writes
-    is_digit = (scores.digit_score >= threshold).tolist()
+    is_digit = (tensor_is_digit(scores, threshold)).tolist()
     if request.columnar:
         return OrjsonResponse({"outputs": {"probabilities": rows, "digit": digits, "is_digit": is_digit}})
     predictions = [
