@@ -623,8 +623,9 @@ def cut_noise(ink: np.ndarray) -> np.ndarray | None:
     return stretched
 
 
-def clean(gray: np.ndarray, dark_ink: bool, photo: bool | None = None) -> list[np.ndarray]:
-    """The ink of a working-size photo or scan, as ``without_print`` reads it; ``[]`` when it holds none.
+def clean(gray: np.ndarray, dark_ink: bool, photo: bool | None = None, printed: bool = True) -> list[np.ndarray]:
+    """The ink of a working-size photo or scan, as ``without_print`` reads it (unless nothing is ``printed``
+    on it); ``[]`` when it holds none.
 
     A dark-ink reading's shadow pieces go (``ink_map``'s ``pieces``): shadows are darker than the
     paper, so only there are they taken for ink. A light-ink reading of dark writing sees the paper
@@ -633,4 +634,6 @@ def clean(gray: np.ndarray, dark_ink: bool, photo: bool | None = None) -> list[n
     cards, whose light ink is right, read as well without it (93.5 and 92.0% against 93.0 and 92.5%).
     """
     ink = cut_noise(ink_map(gray, dark_ink, photo, pieces=dark_ink))
-    return [] if ink is None else without_print(ink)
+    if ink is None:
+        return []
+    return without_print(ink) if printed else [ink]

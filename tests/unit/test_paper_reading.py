@@ -554,3 +554,12 @@ def test_ticks_wider_than_the_line_is_thick_are_no_open_field() -> None:
     ink[85:104, 70:75] = 1.0  # rising from its ends, strokes five wide: a loop's sides, not a field's ticks
     ink[85:104, 176:181] = 1.0
     assert printed_boxes.remove_frames(ink) is ink
+
+
+def test_a_tiny_scans_stroke_across_it_is_not_erased_as_a_printed_line() -> None:
+    small = np.zeros((8, 8), np.uint8)
+    small[0, :] = 255  # a 7 in an 8x8 scan, light on black: its bar spans the top row, as a ruled line would
+    small[1:, 5] = small[7, 4] = 255
+    reading = read_gray(cv2.resize(small, (96, 96), interpolation=cv2.INTER_NEAREST))
+    widest = max(int((x > 0.5).sum(axis=1).max()) for x in reading.inputs)
+    assert widest >= 15  # the bar, across the 20-pixel box (3 pixels, the stem alone, with it erased)

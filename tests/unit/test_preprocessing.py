@@ -277,15 +277,17 @@ def test_the_writing_leaves_out_a_label_beside_the_digit_and_keeps_a_flag_drawn_
 
 def test_a_blocky_enlargement_is_smoothed_and_other_images_are_left_alone() -> None:
     """An 8x8 scan shown at 64x64 by repeating pixels becomes a smooth 64x64; a photo is untouched."""
-    from app.preprocessing.pipeline import smooth_blocks
+    from app.preprocessing.pipeline import blocks, smooth_blocks
 
     small = (np.arange(64, dtype=np.uint8).reshape(8, 8) * 4).astype(np.uint8)
     blocky = cv2.resize(small, (64, 64), interpolation=cv2.INTER_NEAREST)
-    smooth = smooth_blocks(blocky)
+    assert blocks(blocky) == (8, 8)
+    smooth = smooth_blocks(blocky, blocks(blocky))
     assert smooth.shape == (64, 64)
     assert len(np.unique(smooth)) > 64  # levels between the blocks'
     assert cv2.resize(smooth, (8, 8), interpolation=cv2.INTER_AREA).astype(int) == pytest.approx(small, abs=8)
     noisy = np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8)
-    assert smooth_blocks(noisy) is noisy
+    assert blocks(noisy) is None
+    assert smooth_blocks(noisy, None) is noisy
     tiny = small.copy()  # an 8x8 scan at its own size: nothing repeated
-    assert smooth_blocks(tiny) is tiny
+    assert blocks(tiny) is None
