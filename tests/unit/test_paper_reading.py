@@ -556,6 +556,16 @@ def test_ticks_wider_than_the_line_is_thick_are_no_open_field() -> None:
     assert printed_boxes.remove_frames(ink) is ink
 
 
+def test_a_bold_digits_strokes_cut_by_the_crops_edge_are_ink_not_a_desk() -> None:
+    page = np.full((150, 150), PAPER, np.uint8)
+    cv2.line(page, (60, 10), (25, 80), INK, 10)  # a 4's slanted stroke, inland
+    cv2.rectangle(page, (25, 75), (149, 99), INK, -1)  # its bold bar, cut by the right edge
+    cv2.rectangle(page, (95, 20), (119, 149), INK, -1)  # its bold stem, cut by the bottom edge
+    ink = paper.ink_map(page, dark_ink=True, pieces=True)
+    assert float(ink[80:95, 30:90].mean()) > 0.5  # the bar: ink (0 where it was taken for a desk)
+    assert float(ink[110:145, 100:115].mean()) > 0.5  # the stem: ink
+
+
 def test_a_tiny_scans_stroke_across_it_is_not_erased_as_a_printed_line() -> None:
     small = np.zeros((8, 8), np.uint8)
     small[0, :] = 255  # a 7 in an 8x8 scan, light on black: its bar spans the top row, as a ruled line would
@@ -563,3 +573,11 @@ def test_a_tiny_scans_stroke_across_it_is_not_erased_as_a_printed_line() -> None
     reading = read_gray(cv2.resize(small, (96, 96), interpolation=cv2.INTER_NEAREST))
     widest = max(int((x > 0.5).sum(axis=1).max()) for x in reading.inputs)
     assert widest >= 15  # the bar, across the 20-pixel box (3 pixels, the stem alone, with it erased)
+
+
+def test_a_smudge_touching_the_boards_edge_is_not_taken_for_a_strokes_body() -> None:
+    page = seven(200, 8, paper=50, ink=220)  # chalk on a dark board
+    cv2.ellipse(page, (150, 186), (24, 16), 0, 0, 360, 200, -1)  # old chalk's smudge, cut by the bottom edge
+    ink = paper.ink_map(page, dark_ink=False)
+    assert float(ink[175:200, 135:165].mean()) < 0.1  # the smudge: paper (0.73 taken for a stroke)
+    assert float(ink[45:55, 80:120].mean()) > 0.5  # the 7's bar: ink
