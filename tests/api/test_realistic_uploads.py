@@ -9,9 +9,12 @@ measures on larger samples (see the README), so that a regression fails and samp
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from training.sources import Mnist
 from training.synthesis import NON_DIGIT_KINDS, PAPER_KINDS, UPLOAD_KINDS, several_digits
@@ -75,3 +78,18 @@ def test_non_digits_are_flagged(client: TestClient, mnist: Mnist) -> None:
     flagged["several_digits"] = pairs / PER_KIND
     assert sum(flagged.values()) / len(flagged) >= 0.85, flagged
     assert min(flagged.values()) >= 0.6, flagged
+
+
+@pytest.mark.parametrize(("side", "floor"), [(8, 0.8), (12, 0.9)])
+def test_tiny_scans_sent_at_their_own_size_are_read(client: TestClient, mnist: Mnist, side: int, floor: float) -> None:
+    """MNIST test digits averaged down to ``side`` pixels and uploaded as they are (not enlarged),
+    either polarity. Measured at 300 (seed 11): 8x8 61.7 -> 89.3% right and 25.7 -> 1.3% flagged
+    once they are enlarged smoothly, 12x12 96.0 -> 97.7%."""
+    right = 0
+    for k in range(PER_KIND):
+        small = np.asarray(Image.fromarray(mnist.test.images[k]).resize((side, side), Image.Resampling.BOX))
+        buffer = BytesIO()
+        Image.fromarray(255 - small if k % 2 else small).save(buffer, "PNG")
+        answer = _post(client, buffer.getvalue())
+        right += answer["digit"] == int(mnist.test.labels[k]) and answer["is_digit"] is True
+    assert right / PER_KIND >= floor, right
