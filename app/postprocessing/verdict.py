@@ -59,28 +59,26 @@ def answer_confidence(probability: np.ndarray, digit_score: np.ndarray, threshol
     return confidence
 
 
-def _unsure(probabilities: np.ndarray, digit_score: np.ndarray) -> np.ndarray:
-    """Where the judge and the digit model both doubt the input (``UNSURE_SCORE``, ``UNSURE_PROBABILITY``)."""
-    unsure: np.ndarray = (digit_score < UNSURE_SCORE) & (probabilities.max(axis=1) < UNSURE_PROBABILITY)
-    return unsure
+def _doubted_score(probabilities: np.ndarray, digit_score: np.ndarray, dotted: np.ndarray | bool) -> np.ndarray:
+    """``digit_score``, 0 where the judge and the digit model both doubt the input (``UNSURE_SCORE``,
+    ``UNSURE_PROBABILITY``) or where a ``dotted`` mark's score is under ``DOTTED_THRESHOLD``."""
+    unsure = (digit_score < UNSURE_SCORE) & (probabilities.max(axis=1) < UNSURE_PROBABILITY)
+    doubted = unsure | (dotted & (digit_score < DOTTED_THRESHOLD))
+    score: np.ndarray = np.where(doubted, np.float32(0.0), digit_score)
+    return score
 
 
 def tensor_is_digit(scores: Scores, threshold: float) -> np.ndarray:
     """``is_digit`` of inputs sent as tensors (v1, v2), which have no marks: the judge's score over
     ``threshold``, and not both the judge and the digit model unsure."""
-    score = np.where(_unsure(scores.probabilities, scores.digit_score), np.float32(0.0), scores.digit_score)
-    is_digit: np.ndarray = score >= threshold
+    is_digit: np.ndarray = _doubted_score(scores.probabilities, scores.digit_score, dotted=False) >= threshold
     return is_digit
 
 
 def judged_score(chosen: Chosen) -> np.ndarray:
     """The judge's digit score of each chosen input, 0 where its mark has a dot under it and the judge
     scores it under ``DOTTED_THRESHOLD``, or where the judge and the digit model are both unsure."""
-    doubted = _unsure(chosen.probabilities, chosen.digit_score) | (
-        chosen.dotted & (chosen.digit_score < DOTTED_THRESHOLD)
-    )
-    score: np.ndarray = np.where(doubted, np.float32(0.0), chosen.digit_score)
-    return score
+    return _doubted_score(chosen.probabilities, chosen.digit_score, chosen.dotted)
 
 
 def _reasons(marks: np.ndarray, digit_score: np.ndarray, threshold: float) -> list[str | None]:

@@ -32,10 +32,10 @@ MIN_BLOCKS = 6
 """A blocky enlargement has at least this many blocks a side (8x8 scans and up; not a flat page)."""
 TINY_SCAN = 16
 """An enlargement of at most this many blocks a side is a tiny scan (8x8 to 16x16): nothing in it is a
-printed line (``_ink_readers``)."""
+printed line (``_as_scan``)."""
 TINY_ENLARGED = 64
 """A tiny image uploaded at its own size is enlarged to at least this on its shorter side, smoothly
-(``read_gray``), as a blocky enlargement of one is smoothed (``smooth_blocks``)."""
+(``_as_scan``), as a blocky enlargement of one is smoothed (``smooth_blocks``)."""
 FRINGE = np.ones((3, 3), np.uint8)
 """A mark's ink is taken with this neighbourhood: its faint anti-aliased edge is part of the stroke."""
 
@@ -94,12 +94,12 @@ def _drawing_inks(gray: np.ndarray, paper: int, printed: bool, photo: bool | Non
 def _ink_readers(gray: np.ndarray, layer: bool, printed: bool) -> list[InkReader]:
     """How to read a working-size image's ink: as a drawing on flat paper, else with each polarity worth trying.
 
-    A transparent ``layer``'s paper is known (``decode.LAYER_PAPER``) and nothing is printed on it;
-    nor on an image that is not ``printed`` (a tiny scan, ``read_gray``).
+    A transparent ``layer``'s paper is known (``decode.LAYER_PAPER``); ``printed``: lines or boxes may be
+    printed on the image (not on a layer, nor on a tiny scan: ``_as_scan``).
     """
     paper = LAYER_PAPER if layer else flat_paper(gray)
     if paper is not None:  # the ink is whatever differs from the paper, either side
-        return [partial(_drawing_inks, paper=paper, printed=printed and not layer)]
+        return [partial(_drawing_inks, paper=paper, printed=printed)]
     return [partial(clean, dark_ink=dark_ink, printed=printed) for dark_ink in ink_sides(gray)]
 
 
@@ -168,10 +168,9 @@ def smooth_blocks(gray: np.ndarray, counts: tuple[int, int] | None) -> np.ndarra
     return smooth
 
 
-def read_gray(gray: np.ndarray, layer: bool = False) -> DigitReading:
-    """The candidates for a decoded uint8 grayscale image; ``NoDigitFoundError`` if it holds no ink.
-
-    ``layer``: the image is a transparent layer flattened by ``decode`` (no paper to judge, nothing printed).
+def _as_scan(gray: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``gray`` with a scan's pixels enlarged smoothly where it is blocky (``smooth_blocks``) or tiny, and
+    whether it is a tiny scan (nothing in it printed).
 
     A tiny scan enlarged (``TINY_SCAN`` blocks a side at most) has no printed lines erased: at 8-16
     pixels a side every stroke is 1-2 pixels wide, as thick as a printed line, and one straight
@@ -191,15 +190,22 @@ def read_gray(gray: np.ndarray, layer: bool = False) -> DigitReading:
     """
     counts = blocks(gray)
     tiny = max(counts or gray.shape) <= TINY_SCAN
-    if counts is None and tiny:  # as smooth_blocks enlarges a blocky one's pixels
+    if counts is None and tiny:  # each pixel a block, as smooth_blocks enlarges a blocky scan's
         factor = -(-TINY_ENLARGED // min(gray.shape))
-        gray = cv2.resize(gray, (gray.shape[1] * factor, gray.shape[0] * factor), interpolation=cv2.INTER_LINEAR)
-    else:
-        gray = smooth_blocks(gray, counts)
+        size = (gray.shape[1] * factor, gray.shape[0] * factor)
+        return cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR), True
+    return smooth_blocks(gray, counts), tiny
+
+
+def read_gray(gray: np.ndarray, layer: bool = False) -> DigitReading:
+    """The candidates for a decoded uint8 grayscale image; ``NoDigitFoundError`` if it holds no ink.
+
+    ``layer``: the image is a transparent layer flattened by ``decode`` (no paper to judge, nothing printed).
+    """
+    gray, tiny = _as_scan(gray)
     work = to_working_size(gray, whole_blocks=layer)
-    printed = not tiny
     inputs, marks, dotted = [], [], []
-    for read in _ink_readers(work.gray, layer, printed):
+    for read in _ink_readers(work.gray, layer, printed=not (tiny or layer)):
         for ink in read(work.gray):
             crop = _crop_marks(ink)
             if crop is None:
