@@ -284,8 +284,8 @@ def _through_grain(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     changes: the marks' ink and masses are the ink's own. Bench (200 a kind, seeds 0/1/2): pencil
     +1.0/+0.5/+0.5, chalk +0.5/0/+1.0, form fields +0.5/0/0, ruled paper 0/0/+0.5, MNIST PNGs 0/0/+0.5,
     shadowed photos 0/-0.5/0 (one image), every other kind's right answers as before; letters flagged
-    +0.5/0/+0.5, symbols +0.5/0/0, doodles +0.5/0/0, every other non-digit as before. Numbers (100 a
-    style, seed 0): 87.3 -> 87.4% (comb fields +1).
+    +0.5/0/+0.5, symbols +0.5/0/0, doodles +0.5/0/0, every other non-digit as before. The number
+    reader does not join so (``find_marks``' ``through_grain``).
     """
     grain = cv2.blur(ink, (GRAIN_SIDE, GRAIN_SIDE))
     joined: np.ndarray = cv2.bitwise_or(mask, (grain > MARK_LEVEL).view(np.uint8))
